@@ -1,0 +1,412 @@
+//! Reads a parsed JSON document into a [`Config`], collecting every problem with its path.
+
+use super::json::Json;
+use super::{
+    CookieRule, CookieSettings, Category, Config, ConfigError, ConfigErrors, Problem, Service, Site, Text,
+    BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
+};
+
+/// Collects problems while the document is read, so one pass reports all of them.
+struct Reader {
+    errors: Vec<ConfigError>,
+}
+
+/// An object's members, with the fields it may have; unknown ones are reported when read.
+struct Obj<'a> {
+    path: String,
+    members: &'a [(String, Json)],
+}
+
+impl<'a> Obj<'a> {
+    fn get(&self, name: &str) -> Option<&'a Json> {
+        self.members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    fn path(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+}
+
+fn join(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+impl Reader {
+    fn fail(&mut self, path: impl Into<String>, problem: Problem) {
+        self.errors.push(ConfigError::new(path, problem));
+    }
+
+    fn wrong_type(&mut self, path: &str, expected: &'static str, found: &Json) {
+        self.fail(path, Problem::WrongType { expected, found: found.kind() });
+    }
+
+    /// Checks that `value` is an object with only `known` fields.
+    fn object<'a>(&mut self, value: &'a Json, path: &str, known: &[&str]) -> Option<Obj<'a>> {
+        let Json::Object(members) = value else {
+            self.wrong_type(path, "an object", value);
+            return None;
+        };
+        let obj = Obj { path: path.to_string(), members };
+        for (key, _) in members {
+            if !known.contains(&key.as_str()) {
+                self.fail(obj.path(key), Problem::UnknownField);
+            }
+        }
+        Some(obj)
+    }
+
+    fn array<'a>(&mut self, obj: &Obj<'a>, name: &str) -> Option<&'a [Json]> {
+        match obj.get(name)? {
+            Json::Array(items) => Some(items),
+            other => {
+                self.wrong_type(&obj.path(name), "an array", other);
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, obj: &Obj, name: &str, required: bool) -> Option<String> {
+        match obj.get(name) {
+            None if required => {
+                self.fail(obj.path(name), Problem::Missing);
+                None
+            }
+            None => None,
+            Some(Json::Null) if !required => None,
+            Some(Json::String(s)) if s.trim().is_empty() => {
+                self.fail(obj.path(name), Problem::Empty);
+                None
+            }
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.wrong_type(&obj.path(name), "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, obj: &Obj, name: &str) -> bool {
+        match obj.get(name) {
+            None => false,
+            Some(Json::Bool(b)) => *b,
+            Some(other) => {
+                self.wrong_type(&obj.path(name), "true or false", other);
+                false
+            }
+        }
+    }
+
+    fn integer(&mut self, obj: &Obj, name: &str, min: u64, max: u64) -> Option<u64> {
+        let value = obj.get(name)?;
+        let path = obj.path(name);
+        match value.as_u64() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.fail(path, Problem::OutOfRange { value: n, min, max });
+                None
+            }
+            None => {
+                self.wrong_type(&path, "a whole number", value);
+                None
+            }
+        }
+    }
+
+    fn id(&mut self, obj: &Obj, name: &str) -> Option<String> {
+        let id = self.string(obj, name, true)?;
+        if is_valid_id(&id) {
+            Some(id)
+        } else {
+            self.fail(obj.path(name), Problem::InvalidId(id));
+            None
+        }
+    }
+
+    /// A string, or an object of strings by language tag.
+    fn text(&mut self, obj: &Obj, name: &str, required: bool) -> Option<Text> {
+        let path = obj.path(name);
+        match obj.get(name) {
+            Some(Json::Object(members)) => {
+                if members.is_empty() {
+                    self.fail(path, Problem::Empty);
+                    return None;
+                }
+                let mut entries = Vec::new();
+                for (lang, value) in members {
+                    let entry_path = format!("{path}.{lang}");
+                    if !is_language_tag(lang) {
+                        self.fail(entry_path.clone(), Problem::UnsupportedLanguage(lang.clone()));
+                    }
+                    match value {
+                        Json::String(s) => entries.push((lang.clone(), s.clone())),
+                        other => self.wrong_type(&entry_path, "a string", other),
+                    }
+                }
+                Some(Text::ByLanguage(entries))
+            }
+            Some(Json::String(_)) | None | Some(Json::Null) => self.string(obj, name, required).map(Text::Plain),
+            Some(other) => {
+                self.wrong_type(&path, "a string or an object of strings by language", other);
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, obj: &Obj, name: &str) -> Option<String> {
+        let url = self.string(obj, name, false)?;
+        if is_safe_link(&url) {
+            Some(url)
+        } else {
+            self.fail(obj.path(name), Problem::UnsafeUrl(url));
+            None
+        }
+    }
+
+    fn domain(&mut self, obj: &Obj, name: &str) -> Option<String> {
+        let domain = self.string(obj, name, false)?;
+        if is_valid_domain(&domain) {
+            Some(domain.trim_start_matches('.').to_ascii_lowercase())
+        } else {
+            self.fail(obj.path(name), Problem::InvalidDomain(domain));
+            None
+        }
+    }
+}
+
+/// Reads and validates a whole configuration document.
+pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
+    let mut r = Reader { errors: Vec::new() };
+    let known = ["$schema", "revision", "site", "languages", "language", "cookie", "categories", "services"];
+    let Some(root) = r.object(doc, "", &known) else {
+        return Err(ConfigErrors(r.errors));
+    };
+
+    let revision = match root.get("revision") {
+        None => {
+            r.fail("revision", Problem::Missing);
+            0
+        }
+        Some(_) => r.integer(&root, "revision", 0, u32::MAX as u64).unwrap_or(0),
+    };
+    let site = read_site(&mut r, &root);
+    let languages = read_languages(&mut r, &root);
+    let language = r.string(&root, "language", false).filter(|l| {
+        let ok = languages.iter().any(|x| x.eq_ignore_ascii_case(l));
+        if !ok {
+            r.fail("language", Problem::UnsupportedLanguage(l.clone()));
+        }
+        ok
+    });
+    let cookie = read_cookie(&mut r, &root);
+    let categories = read_categories(&mut r, &root);
+    let services = read_services(&mut r, &root, &categories);
+
+    if r.errors.is_empty() {
+        Ok(Config { revision, site, languages, language, cookie, categories, services })
+    } else {
+        Err(ConfigErrors(r.errors))
+    }
+}
+
+fn read_site(r: &mut Reader, root: &Obj) -> Site {
+    let empty = Site { controller: String::new(), contact: None, policy_url: None, jurisdiction: None };
+    let Some(value) = root.get("site") else {
+        r.fail("site", Problem::Missing);
+        return empty;
+    };
+    let Some(site) = r.object(value, "site", &["controller", "contact", "policy_url", "jurisdiction"]) else {
+        return empty;
+    };
+    Site {
+        controller: r.string(&site, "controller", true).unwrap_or_default(),
+        contact: r.string(&site, "contact", false),
+        policy_url: r.url(&site, "policy_url"),
+        jurisdiction: r.string(&site, "jurisdiction", false),
+    }
+}
+
+fn read_languages(r: &mut Reader, root: &Obj) -> Vec<String> {
+    let default = || BUILT_IN_LANGUAGES.iter().map(|s| s.to_string()).collect();
+    let Some(items) = r.array(root, "languages") else { return default() };
+    if items.is_empty() {
+        r.fail("languages", Problem::Empty);
+        return default();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = join("languages", i);
+        match item {
+            Json::String(tag) => match BUILT_IN_LANGUAGES.iter().find(|b| b.eq_ignore_ascii_case(tag)) {
+                Some(builtin) if out.iter().any(|o| o == builtin) => r.fail(path, Problem::Duplicate(tag.clone())),
+                Some(builtin) => out.push(builtin.to_string()),
+                None => r.fail(path, Problem::UnsupportedLanguage(tag.clone())),
+            },
+            other => r.wrong_type(&path, "a language tag string", other),
+        }
+    }
+    if out.is_empty() {
+        default()
+    } else {
+        out
+    }
+}
+
+fn read_cookie(r: &mut Reader, root: &Obj) -> CookieSettings {
+    let mut settings =
+        CookieSettings { name: "accord_consent".into(), expiry_days: DEFAULT_EXPIRY_DAYS, domain: None };
+    let Some(value) = root.get("cookie") else { return settings };
+    let Some(obj) = r.object(value, "cookie", &["name", "expiry_days", "domain"]) else { return settings };
+    if let Some(name) = r.string(&obj, "name", false) {
+        if is_cookie_token(&name) && !name.contains('*') {
+            settings.name = name;
+        } else {
+            r.fail("cookie.name", Problem::InvalidCookieName(name));
+        }
+    }
+    if let Some(days) = r.integer(&obj, "expiry_days", 1, MAX_EXPIRY_DAYS as u64) {
+        settings.expiry_days = days as u32;
+    }
+    settings.domain = r.domain(&obj, "domain");
+    settings
+}
+
+fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
+    let Some(items) = r.array(root, "categories") else {
+        if root.get("categories").is_none() {
+            r.fail("categories", Problem::Missing);
+        }
+        return Vec::new();
+    };
+    if items.is_empty() {
+        r.fail("categories", Problem::Empty);
+    }
+    let mut out: Vec<Category> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = join("categories", i);
+        let Some(obj) = r.object(item, &path, &["id", "required", "title", "description"]) else { continue };
+        let id = r.id(&obj, "id");
+        if let Some(id) = &id {
+            if out.iter().any(|c| &c.id == id) {
+                r.fail(obj.path("id"), Problem::Duplicate(id.clone()));
+            }
+        }
+        let required = r.boolean(&obj, "required");
+        let title = r.text(&obj, "title", true);
+        let description = r.text(&obj, "description", false);
+        if let (Some(id), Some(title)) = (id, title) {
+            out.push(Category { id, required, title, description });
+        }
+    }
+    out
+}
+
+fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Service> {
+    let Some(items) = r.array(root, "services") else { return Vec::new() };
+    let mut out: Vec<Service> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = join("services", i);
+        let known = ["id", "name", "category", "cookies", "description"];
+        let Some(obj) = r.object(item, &path, &known) else { continue };
+        let id = r.id(&obj, "id");
+        if let Some(id) = &id {
+            if out.iter().any(|s| &s.id == id) {
+                r.fail(obj.path("id"), Problem::Duplicate(id.clone()));
+            }
+        }
+        let name = r.string(&obj, "name", true);
+        let category = r.string(&obj, "category", true).filter(|c| {
+            // Only report an unknown category when the categories themselves were readable.
+            let known = categories.iter().any(|k| &k.id == c) || categories.is_empty();
+            if !known {
+                r.fail(obj.path("category"), Problem::UnknownCategory(c.clone()));
+            }
+            known
+        });
+        let cookies = read_cookie_rules(r, &obj);
+        let description = r.text(&obj, "description", false);
+        if let (Some(id), Some(name), Some(category)) = (id, name, category) {
+            out.push(Service { id, name, category, cookies, description });
+        }
+    }
+    out
+}
+
+fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
+    let Some(items) = r.array(service, "cookies") else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = join(&service.path("cookies"), i);
+        let rule = match item {
+            Json::String(name) => Some(CookieRule { name: name.clone(), domain: None }),
+            other => r.object(other, &path, &["name", "domain"]).and_then(|obj| {
+                let name = r.string(&obj, "name", true)?;
+                Some(CookieRule { name, domain: r.domain(&obj, "domain") })
+            }),
+        };
+        match rule {
+            Some(rule) if is_cookie_token(&rule.name) => out.push(rule),
+            Some(rule) => {
+                let at = if matches!(item, Json::String(_)) { path } else { format!("{path}.name") };
+                r.fail(at, Problem::InvalidCookieName(rule.name));
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Category and service ids: short, lower-case, safe in a cookie value and a CSS selector.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    (1..=40).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// A cookie name as RFC 6265 allows it (a token), plus `*` for patterns.
+fn is_cookie_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+        })
+}
+
+fn is_valid_domain(domain: &str) -> bool {
+    let d = domain.strip_prefix('.').unwrap_or(domain);
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A link is safe to put in `href` when it is http(s) or relative: no `javascript:`,
+/// `data:` or other scheme, however it is disguised with case, white space or control characters.
+pub(crate) fn is_safe_link(url: &str) -> bool {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let scheme_end = url.find(':');
+    let path_start = url.find(['/', '?', '#']).unwrap_or(url.len());
+    match scheme_end {
+        Some(colon) if colon < path_start => {
+            let scheme = url[..colon].to_ascii_lowercase();
+            (scheme == "http" || scheme == "https") && url[colon + 1..].starts_with("//")
+        }
+        // Relative, or protocol-relative (which stays on the page's http(s) scheme).
+        _ => true,
+    }
+}

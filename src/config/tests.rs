@@ -1,0 +1,173 @@
+use super::read::is_safe_link;
+use super::*;
+
+const DEMO: &str = include_str!("../../www/accord-config.json");
+
+fn minimal(extra_categories: &str, services: &str) -> String {
+    format!(
+        r#"{{"revision": 3, "site": {{"controller": "Example"}},
+            "categories": [{{"id": "necessary", "required": true, "title": "Necessary"}}{extra_categories}],
+            "services": [{services}]}}"#
+    )
+}
+
+fn errors(text: &str) -> Vec<String> {
+    Config::parse(text).unwrap_err().0.iter().map(|e| e.to_string()).collect()
+}
+
+#[test]
+fn the_demo_config_is_valid() {
+    let config = Config::parse(DEMO).unwrap();
+    assert_eq!(config.revision, 1);
+    assert_eq!(config.languages, ["zh-CN", "en"]);
+    let ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing"]);
+    assert!(config.category("necessary").unwrap().required);
+    assert_eq!(config.category("analytics").unwrap().title.get("zh-CN"), "统计分析");
+    assert_eq!(config.services_in("analytics").count(), 1);
+}
+
+#[test]
+fn defaults_fill_in_what_is_left_out() {
+    let config = Config::parse(&minimal("", "")).unwrap();
+    assert_eq!(config.cookie.name, "accord_consent");
+    assert_eq!(config.cookie.expiry_days, DEFAULT_EXPIRY_DAYS);
+    assert_eq!(config.cookie.domain, None);
+    assert_eq!(config.languages, BUILT_IN_LANGUAGES);
+    assert_eq!(config.language, None);
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    assert_eq!(
+        errors("{\"revision\": 1,\n \"site\": }"),
+        ["invalid JSON at line 2 column 10: expected a value"]
+    );
+}
+
+#[test]
+fn duplicate_category_id_names_its_path() {
+    let text = minimal(r#", {"id": "analytics", "title": "A"}, {"id": "analytics", "title": "B"}"#, "");
+    assert_eq!(errors(&text), [r#"categories[2].id: duplicate "analytics""#]);
+}
+
+#[test]
+fn service_in_unknown_category_names_its_path() {
+    let text = minimal("", r#"{"id": "ga", "name": "GA", "category": "analytic"}"#);
+    assert_eq!(errors(&text), [r#"services[0].category: unknown category "analytic""#]);
+}
+
+#[test]
+fn duplicate_service_id_is_reported() {
+    let s = r#"{"id": "ga", "name": "GA", "category": "necessary"}"#;
+    let text = minimal("", &format!("{s}, {s}"));
+    assert_eq!(errors(&text), [r#"services[1].id: duplicate "ga""#]);
+}
+
+#[test]
+fn every_problem_is_reported_in_one_pass() {
+    let text = r#"{"revision": -1, "site": {"controler": "x"}, "categories": [{"id": "Bad Id", "required": "yes"}]}"#;
+    assert_eq!(
+        errors(text),
+        [
+            "revision: expected a whole number, found a number",
+            "site.controler: unknown field (check the spelling)",
+            "site.controller: required field is missing",
+            "categories[0].id: invalid id \"Bad Id\": use 1 to 40 characters from a-z, 0-9, '_' and '-'",
+            "categories[0].required: expected true or false, found a string",
+            "categories[0].title: required field is missing",
+        ]
+    );
+}
+
+#[test]
+fn wrong_root_type_is_reported() {
+    assert_eq!(errors("[]"), ["expected an object, found an array"]);
+}
+
+#[test]
+fn missing_categories_and_revision_are_reported() {
+    assert_eq!(
+        errors(r#"{"site": {"controller": "x"}}"#),
+        ["revision: required field is missing", "categories: required field is missing"]
+    );
+}
+
+#[test]
+fn unsafe_policy_links_are_refused() {
+    let text = r#"{"revision": 1, "site": {"controller": "x", "policy_url": "javascript:alert(1)"},
+                   "categories": [{"id": "a", "title": "A"}]}"#;
+    assert_eq!(errors(text), [r#"site.policy_url: "javascript:alert(1)" is not an http(s) or relative URL"#]);
+}
+
+#[test]
+fn link_safety_sees_through_disguises() {
+    for bad in ["javascript:alert(1)", "JavaScript:x", " javascript:x", "java\tscript:x", "data:text/html,x", "vbscript:x", "http:evil"] {
+        assert!(!is_safe_link(bad), "accepted {bad:?}");
+    }
+    for good in ["/privacy", "privacy.html", "../p?a=b:c", "https://example.com/p", "HTTP://example.com", "#top", "//cdn.example.com/p"] {
+        assert!(is_safe_link(good), "refused {good:?}");
+    }
+}
+
+#[test]
+fn cookie_settings_are_validated() {
+    let text = r#"{"revision": 1, "site": {"controller": "x"}, "categories": [{"id": "a", "title": "A"}],
+                   "cookie": {"name": "bad name", "expiry_days": 9999, "domain": "exa mple.com"}}"#;
+    assert_eq!(
+        errors(text),
+        [
+            r#"cookie.name: invalid cookie name "bad name""#,
+            "cookie.expiry_days: 9999 is out of range (1 to 395)",
+            r#"cookie.domain: invalid domain "exa mple.com""#,
+        ]
+    );
+}
+
+#[test]
+fn cookie_domain_is_normalised() {
+    let text = r#"{"revision": 1, "site": {"controller": "x"}, "categories": [{"id": "a", "title": "A"}],
+                   "cookie": {"domain": ".Shop.Example.com"}}"#;
+    assert_eq!(Config::parse(text).unwrap().cookie.domain.as_deref(), Some("shop.example.com"));
+}
+
+#[test]
+fn unsupported_languages_are_refused() {
+    let text = r#"{"revision": 1, "site": {"controller": "x"}, "categories": [{"id": "a", "title": "A"}],
+                   "languages": ["en", "xx"], "language": "fr"}"#;
+    assert_eq!(
+        errors(text),
+        [
+            r#"languages[1]: language "xx" is not supported (built in: en, zh-CN)"#,
+            r#"language: language "fr" is not supported (built in: en, zh-CN)"#,
+        ]
+    );
+}
+
+#[test]
+fn service_cookie_rules_accept_names_and_patterns() {
+    let svc = r#"{"id": "ga", "name": "GA", "category": "necessary",
+                  "cookies": ["_ga", {"name": "_ga_*", "domain": "example.com"}, "bad;name"]}"#;
+    assert_eq!(errors(&minimal("", svc)), [r#"services[0].cookies[2]: invalid cookie name "bad;name""#]);
+
+    let svc = r#"{"id": "ga", "name": "GA", "category": "necessary", "cookies": ["_ga", {"name": "_ga_*"}]}"#;
+    let config = Config::parse(&minimal("", svc)).unwrap();
+    let rules = &config.services[0].cookies;
+    assert!(rules[0].matches("_ga") && !rules[0].matches("_gat"));
+    assert!(rules[1].matches("_ga_ABC123") && !rules[1].matches("_ga"));
+}
+
+#[test]
+fn glob_patterns_match_anywhere() {
+    let rule = |p: &str| CookieRule { name: p.into(), domain: None };
+    assert!(rule("*").matches("anything"));
+    assert!(rule("a*c").matches("abc") && rule("a*c").matches("ac") && !rule("a*c").matches("ab"));
+    assert!(rule("*_id").matches("lt_stats_id") && !rule("*_id").matches("id"));
+    assert!(rule("a*b*c").matches("a-b-c") && !rule("a*b*c").matches("acb"));
+}
+
+#[test]
+fn oversized_config_is_refused_before_parsing() {
+    let text = format!("{{\"x\": \"{}\"}}", "a".repeat(MAX_CONFIG_BYTES));
+    assert!(errors(&text)[0].contains("more than the limit"));
+}

@@ -1,0 +1,168 @@
+//! Decisions from config and consent: whether to ask the visitor, and which categories may
+//! run. A decision never reads the DOM; the shell carries it out.
+
+use std::fmt;
+
+use crate::config::Config;
+use crate::consent::{Consent, DecodeError};
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// What the stored consent cookie amounts to under the current config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// No cookie: the visitor has not chosen yet.
+    Absent,
+    /// A choice that still holds.
+    Valid(Consent),
+    /// A readable choice that no longer holds; the visitor is asked again.
+    Stale(Consent, StaleReason),
+    /// An unreadable cookie: treated as no choice, with a warning.
+    Corrupt(DecodeError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaleReason {
+    /// The site changed its categories since (config revision differs).
+    Revision { stored: u64, current: u64 },
+    /// Older than the configured lifetime.
+    Expired,
+    /// Names a category the config does not have at the same revision.
+    UnknownCategory(String),
+}
+
+impl fmt::Display for StaleReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StaleReason::Revision { stored, current } => {
+                write!(f, "stored for config revision {stored}, current revision is {current}")
+            }
+            StaleReason::Expired => write!(f, "older than the configured lifetime"),
+            StaleReason::UnknownCategory(c) => write!(f, "names unknown category \"{c}\""),
+        }
+    }
+}
+
+/// Judges the stored cookie value (if any) against the config at time `now_ms`.
+pub fn assess(config: &Config, cookie: Option<&str>, now_ms: u64) -> Stored {
+    let Some(value) = cookie else { return Stored::Absent };
+    let consent = match Consent::decode(value) {
+        Ok(c) => c,
+        Err(e) => return Stored::Corrupt(e),
+    };
+    if consent.revision != config.revision {
+        let reason = StaleReason::Revision { stored: consent.revision, current: config.revision };
+        return Stored::Stale(consent, reason);
+    }
+    if let Some(unknown) = consent.granted.iter().find(|id| config.category(id).is_none()) {
+        let reason = StaleReason::UnknownCategory(unknown.clone());
+        return Stored::Stale(consent, reason);
+    }
+    let lifetime = u64::from(config.cookie.expiry_days) * DAY_MS;
+    if now_ms.saturating_sub(consent.timestamp_ms) > lifetime {
+        return Stored::Stale(consent, StaleReason::Expired);
+    }
+    Stored::Valid(consent)
+}
+
+impl Stored {
+    /// The choice that holds, if any.
+    pub fn consent(&self) -> Option<&Consent> {
+        match self {
+            Stored::Valid(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether the banner must ask the visitor.
+    pub fn must_ask(&self) -> bool {
+        self.consent().is_none()
+    }
+}
+
+/// Whether elements of `category` may run: required categories always, others only with a
+/// consent that grants them. A category the config does not know never runs.
+pub fn may_run(config: &Config, consent: Option<&Consent>, category: &str) -> bool {
+    match config.category(category) {
+        None => false,
+        Some(c) if c.required => true,
+        Some(_) => consent.is_some_and(|c| c.allows(category)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Choice;
+
+    const ID: &str = "3f2b8c1e-9a4d-4c6e-8f00-123456789abc";
+    const NOW: u64 = 1_790_000_000_000;
+
+    fn config() -> Config {
+        Config::parse(include_str!("../www/accord-config.json")).unwrap()
+    }
+
+    fn stored(choice: Choice, at: u64) -> String {
+        Consent::new(&config(), &choice, ID.into(), at).unwrap().encode()
+    }
+
+    #[test]
+    fn no_cookie_means_ask_and_run_only_required() {
+        let s = assess(&config(), None, NOW);
+        assert_eq!(s, Stored::Absent);
+        assert!(s.must_ask());
+        assert!(may_run(&config(), s.consent(), "necessary"));
+        assert!(!may_run(&config(), s.consent(), "analytics"));
+    }
+
+    #[test]
+    fn a_valid_choice_is_honoured_without_asking() {
+        let cookie = stored(Choice::Only(vec!["analytics".into()]), NOW - DAY_MS);
+        let s = assess(&config(), Some(&cookie), NOW);
+        assert!(!s.must_ask());
+        assert!(may_run(&config(), s.consent(), "analytics"));
+        assert!(!may_run(&config(), s.consent(), "marketing"));
+    }
+
+    #[test]
+    fn a_corrupt_cookie_is_no_choice() {
+        let s = assess(&config(), Some("1.1.x"), NOW);
+        assert!(matches!(s, Stored::Corrupt(_)));
+        assert!(s.must_ask());
+        assert!(!may_run(&config(), s.consent(), "analytics"));
+    }
+
+    #[test]
+    fn a_new_revision_asks_again() {
+        let mut next = config();
+        next.revision = 2;
+        let cookie = stored(Choice::AcceptAll, NOW);
+        let s = assess(&next, Some(&cookie), NOW);
+        assert_eq!(s.must_ask(), true);
+        let Stored::Stale(_, reason) = s else { panic!("not stale") };
+        assert_eq!(reason.to_string(), "stored for config revision 1, current revision is 2");
+        assert!(!may_run(&next, None, "marketing"));
+    }
+
+    #[test]
+    fn an_expired_choice_asks_again() {
+        let days = u64::from(config().cookie.expiry_days);
+        let cookie = stored(Choice::AcceptAll, NOW - days * DAY_MS - 1);
+        assert!(matches!(assess(&config(), Some(&cookie), NOW), Stored::Stale(_, StaleReason::Expired)));
+        let cookie = stored(Choice::AcceptAll, NOW - days * DAY_MS + 1);
+        assert!(matches!(assess(&config(), Some(&cookie), NOW), Stored::Valid(_)));
+    }
+
+    #[test]
+    fn a_category_unknown_at_the_same_revision_asks_again() {
+        let cookie = format!("1.1.{NOW}.{ID}.ads+necessary");
+        let s = assess(&config(), Some(&cookie), NOW);
+        assert!(matches!(s, Stored::Stale(_, StaleReason::UnknownCategory(ref c)) if c == "ads"));
+    }
+
+    #[test]
+    fn unknown_categories_never_run() {
+        let consent = Consent::new(&config(), &Choice::AcceptAll, ID.into(), NOW).unwrap();
+        assert!(!may_run(&config(), Some(&consent), "analytic"));
+    }
+}

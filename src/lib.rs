@@ -1,0 +1,17 @@
+//! Accord: a cookie-consent manager compiled to WebAssembly.
+//!
+//! A pure core (`config`, `consent`, `decide`, `i18n`) that knows nothing of the browser and is
+//! tested natively, under a thin browser shell (`browser`, `ui`, `api`) compiled only for wasm.
+//! Data flows one way: config -> consent -> decisions -> effects on the DOM.
+
+pub mod config;
+pub mod consent;
+pub mod decide;
+pub mod i18n;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+mod ui;

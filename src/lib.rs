@@ -10,8 +10,8 @@ pub mod decide;
 pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
+pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
-mod ui;
+pub mod ui;

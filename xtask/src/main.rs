@@ -1,1 +1,68 @@
-fn main() {}
+//! `cargo xtask`: the project's task runner.
+//!
+//! - `cargo xtask dist`: build `dist/` (loader, wasm, styles) and print their sizes.
+//! - `cargo xtask demo [--port N]`: build, then serve the demo site on 127.0.0.1.
+//! - `cargo xtask serve [--port N]`: serve what is built, without building (used by tests).
+//! - `cargo xtask test`: every test: native, in-browser (wasm-bindgen-test), end-to-end.
+//!
+//! Each installs what it needs and is missing (see `setup`).
+
+mod dist;
+mod serve;
+mod setup;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace root (the parent of this crate).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// A task failure, with a message for the person who ran it.
+pub type Result<T> = std::result::Result<T, String>;
+
+fn port_arg(args: &[String]) -> Result<u16> {
+    match args.iter().position(|a| a == "--port") {
+        None => Ok(8080),
+        Some(i) => {
+            let value = args.get(i + 1).ok_or("--port needs a number")?;
+            value.parse().map_err(|_| format!("--port: \"{value}\" is not a port number"))
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("dist") => {
+            setup::build_tools()?;
+            dist::build().map(|_| ())
+        }
+        Some("demo") => {
+            let port = port_arg(&args[1..])?;
+            setup::build_tools()?;
+            dist::build()?;
+            serve::Server::start(port)?.wait();
+            Ok(())
+        }
+        Some("serve") => {
+            serve::Server::start(port_arg(&args[1..])?)?.wait();
+            Ok(())
+        }
+        Some("test") => test::all(),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test".into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! `window.Accord`: the functions the loader exposes to the page, and the state they act on.
+//! Each call runs config -> consent -> decisions here, then hands effects to the shell.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::Document;
+
+use crate::browser::{cookie, gate, page, DomError};
+use crate::config::Config;
+use crate::consent::{Choice, Consent};
+use crate::decide::{self, Stored};
+use crate::i18n;
+use crate::ui::{Action, Ui};
+
+struct App {
+    doc: Document,
+    config: Rc<Config>,
+    consent: Option<Consent>,
+    ui: Ui,
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Starts Accord on this page: validates the config, reads the stored choice, mounts the UI,
+/// and runs the gated scripts that may run. An invalid config throws and nothing is gated in.
+#[wasm_bindgen]
+pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
+    if APP.with(|app| app.borrow().is_some()) {
+        return Err(JsError::new("already started"));
+    }
+    let config = Config::parse(config_text)
+        .map_err(|e| JsError::new(&format!("invalid config, no gated script will run:\n{e}")))?;
+    let doc = page::document().map_err(js_error)?;
+    let cookie_value = cookie::read(&doc, &config.cookie.name).unwrap_or_else(|e| {
+        page::warn(&format!("{e}; asking for consent again"));
+        None
+    });
+    let stored = decide::assess(&config, cookie_value.as_deref(), page::now_ms());
+    if let Stored::Corrupt(e) = &stored {
+        page::warn(&format!("the stored consent cookie is unreadable ({e}); treating it as no choice"));
+    }
+    let lang = i18n::choose(&config, page::html_lang(&doc).as_deref(), &page::browser_languages());
+    let style = style_url.to_string();
+    let ui = Ui::mount(&doc, &style, &config, &lang, on_action).map_err(js_error)?;
+    if stored.must_ask() {
+        ui.show_banner().map_err(js_error)?;
+    }
+    let consent = stored.consent().cloned();
+    let config = Rc::new(config);
+    APP.with(|app| {
+        *app.borrow_mut() = Some(App { doc: doc.clone(), config: config.clone(), consent: consent.clone(), ui });
+    });
+    run_gated(&doc, &config, consent.as_ref())?;
+    page::emit("accord:ready", &consent_js(&config, consent.as_ref())).map_err(js_error)
+}
+
+fn on_action(action: Action) {
+    let choice = match action {
+        Action::AcceptAll => Choice::AcceptAll,
+        Action::RejectAll => Choice::RejectAll,
+        Action::Save(ids) => Choice::Only(ids),
+    };
+    if let Err(e) = record(choice) {
+        page::error(&format!("{e:?}"));
+    }
+}
+
+fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<(), JsError> {
+    let runnable = gate::take_runnable(doc, config, consent).map_err(js_error)?;
+    wasm_bindgen_futures::spawn_local(gate::run_in_order(doc.clone(), runnable));
+    Ok(())
+}
+
+/// Records a choice: stores it, closes the UI, then (outside any borrow of the state, since
+/// gated scripts and event listeners may call back into `window.Accord`) runs what it allows.
+fn record(choice: Choice) -> Result<(), JsError> {
+    let (doc, config, consent) = with_app(|app| {
+        let id = page::random_uuid().map_err(js_error)?;
+        let consent = Consent::new(&app.config, &choice, id, page::now_ms()).map_err(js_error)?;
+        store(&app.doc, &app.config, &consent).map_err(js_error)?;
+        app.consent = Some(consent.clone());
+        app.ui.hide().map_err(js_error)?;
+        Ok((app.doc.clone(), app.config.clone(), consent))
+    })?;
+    run_gated(&doc, &config, Some(&consent))?;
+    page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)
+}
+
+fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomError> {
+    let secure = page::window()?.location().protocol().is_ok_and(|p| p == "https:");
+    let attrs = cookie::Attributes {
+        max_age_s: u64::from(config.cookie.expiry_days) * 24 * 60 * 60,
+        domain: config.cookie.domain.as_deref(),
+        secure,
+    };
+    let value = consent.encode();
+    cookie::write(doc, &config.cookie.name, &value, &attrs)?;
+    if cookie::read(doc, &config.cookie.name)?.as_deref() != Some(value.as_str()) {
+        page::warn("the browser did not keep the consent cookie; the choice holds for this page only");
+    }
+    Ok(())
+}
+
+fn with_app<T>(f: impl FnOnce(&mut App) -> Result<T, JsError>) -> Result<T, JsError> {
+    APP.with(|app| {
+        let mut app = app.try_borrow_mut().map_err(|_| JsError::new("busy: called from inside another Accord call"))?;
+        let app = app.as_mut().ok_or_else(|| JsError::new("not started (no valid config)"))?;
+        f(app)
+    })
+}
+
+/// Grants every category.
+#[wasm_bindgen(js_name = acceptAll)]
+pub fn accept_all() -> Result<(), JsError> {
+    record(Choice::AcceptAll)
+}
+
+/// Refuses every category that is not required.
+#[wasm_bindgen(js_name = rejectAll)]
+pub fn reject_all() -> Result<(), JsError> {
+    record(Choice::RejectAll)
+}
+
+/// Grants exactly these categories (and the required ones); throws on an unknown id.
+#[wasm_bindgen]
+pub fn accept(categories: Vec<String>) -> Result<(), JsError> {
+    record(Choice::Only(categories))
+}
+
+/// Shows the banner again, so the visitor can change the choice.
+#[wasm_bindgen]
+pub fn show() -> Result<(), JsError> {
+    with_app(|app| app.ui.show_banner().map_err(js_error))
+}
+
+/// Opens the preference panel with the current choice.
+#[wasm_bindgen(js_name = showPreferences)]
+pub fn show_preferences() -> Result<(), JsError> {
+    with_app(|app| app.ui.show_panel(app.consent.as_ref()).map_err(js_error))
+}
+
+/// The current choice as `{id, timestamp, revision, categories: {id: bool}}`, or null.
+#[wasm_bindgen]
+pub fn consent() -> JsValue {
+    APP.with(|app| match app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()) {
+        Some(app) => consent_js(&app.config, app.consent.as_ref()),
+        None => JsValue::NULL,
+    })
+}
+
+fn consent_js(config: &Config, consent: Option<&Consent>) -> JsValue {
+    let Some(consent) = consent else { return JsValue::NULL };
+    let set = |obj: &js_sys::Object, key: &str, value: &JsValue| {
+        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+    };
+    let categories = js_sys::Object::new();
+    for category in &config.categories {
+        set(&categories, &category.id, &JsValue::from_bool(consent.allows(&category.id)));
+    }
+    let out = js_sys::Object::new();
+    set(&out, "id", &JsValue::from_str(&consent.id));
+    let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
+    set(&out, "timestamp", &time.to_iso_string().into());
+    set(&out, "revision", &JsValue::from_f64(consent.revision as f64));
+    set(&out, "categories", &categories);
+    out.into()
+}

@@ -1,0 +1,41 @@
+//! Reading, writing and erasing first-party cookies through `document.cookie`.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, HtmlDocument};
+
+use super::{Context, DomError};
+
+/// How a cookie is written.
+pub struct Attributes<'a> {
+    pub max_age_s: u64,
+    /// `None`: host-only.
+    pub domain: Option<&'a str>,
+    /// Add `Secure` (the page is served over https).
+    pub secure: bool,
+}
+
+fn html(doc: &Document) -> Result<&HtmlDocument, DomError> {
+    doc.dyn_ref::<HtmlDocument>().context("use document.cookie on this document")
+}
+
+/// The value of the first cookie called `name`, if any.
+pub fn read(doc: &Document, name: &str) -> Result<Option<String>, DomError> {
+    let all = html(doc)?.cookie().context("read document.cookie")?;
+    Ok(all.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    }))
+}
+
+/// Writes `name=value` on path `/` with `SameSite=Lax`.
+pub fn write(doc: &Document, name: &str, value: &str, attrs: &Attributes) -> Result<(), DomError> {
+    let mut cookie = format!("{name}={value}; Max-Age={}; Path=/; SameSite=Lax", attrs.max_age_s);
+    if let Some(domain) = attrs.domain {
+        cookie.push_str("; Domain=");
+        cookie.push_str(domain);
+    }
+    if attrs.secure {
+        cookie.push_str("; Secure");
+    }
+    html(doc)?.set_cookie(&cookie).context("write document.cookie")
+}

@@ -1,0 +1,100 @@
+//! Activation of gated scripts: `<script type="text/plain" data-category="…">` placeholders
+//! become real scripts once their category may run, one after another in document order
+//! (an external script finishes loading before the next one is inserted, as a parser would).
+//!
+//! Every placeholder handled gets `data-accord-state`: `queued`, then `loaded` / `ran` /
+//! `failed`, or `unknown-category` when the config does not declare its category.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element, HtmlScriptElement};
+
+use super::{page, Context, DomError};
+use crate::config::Config;
+use crate::consent::Consent;
+use crate::decide;
+
+const PLACEHOLDERS: &str = "script[type='text/plain'][data-category]:not([data-accord-state])";
+const STATE: &str = "data-accord-state";
+
+/// Marks and returns, in document order, the placeholders that may run now. Marking happens
+/// before any script runs, so a second pass never picks the same placeholder twice.
+pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<Vec<Element>, DomError> {
+    let nodes = doc.query_selector_all(PLACEHOLDERS).context("find gated scripts")?;
+    let mut runnable = Vec::new();
+    for i in 0..nodes.length() {
+        let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        let category = el.get_attribute("data-category").unwrap_or_default();
+        if config.category(&category).is_none() {
+            page::warn(&format!("a gated script names unknown category \"{category}\"; it will never run"));
+            el.set_attribute(STATE, "unknown-category").context("mark a gated script")?;
+        } else if decide::may_run(config, consent, &category) {
+            el.set_attribute(STATE, "queued").context("mark a gated script")?;
+            runnable.push(el);
+        }
+    }
+    Ok(runnable)
+}
+
+/// Runs the placeholders one after another. A script that fails to load is reported and
+/// does not stop the ones after it.
+pub async fn run_in_order(doc: Document, placeholders: Vec<Element>) {
+    for placeholder in placeholders {
+        if let Err(e) = run_one(&doc, &placeholder).await {
+            page::error(&e.to_string());
+            let _ = placeholder.set_attribute(STATE, "failed");
+        }
+    }
+}
+
+async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> {
+    let script: HtmlScriptElement =
+        doc.create_element("script").context("create a script")?.dyn_into().map_err(|_| DomError {
+            action: "create a script",
+            detail: "not a script element".into(),
+        })?;
+    for name in placeholder.get_attribute_names().iter().filter_map(|n| n.as_string()) {
+        let value = placeholder.get_attribute(&name).unwrap_or_default();
+        match name.as_str() {
+            "type" | STATE => {}
+            "data-type" => script.set_attribute("type", &value).context("copy a script attribute")?,
+            _ => script.set_attribute(&name, &value).context("copy a script attribute")?,
+        }
+    }
+    // The nonce is hidden from getAttribute once parsed; copy the property.
+    if let Ok(nonce) = js_sys::Reflect::get(placeholder, &JsValue::from_str("nonce")) {
+        let _ = js_sys::Reflect::set(&script, &JsValue::from_str("nonce"), &nonce);
+    }
+    let external = placeholder.has_attribute("src");
+    if !external {
+        script.set_text(&placeholder.text_content().unwrap_or_default()).context("copy an inline script")?;
+        script.set_attribute(STATE, "ran").context("mark a gated script")?;
+        // An inline script runs as it is inserted.
+        return placeholder.replace_with_with_node_1(&script).context("insert a gated script");
+    }
+    script.set_attribute(STATE, "loading").context("mark a gated script")?;
+    let settled = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = script.add_event_listener_with_callback("load", &resolve);
+        let _ = script.add_event_listener_with_callback("error", &resolve);
+    });
+    placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
+    if placeholder.has_attribute("async") {
+        // An async script keeps no order: do not hold the others back for it.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = finish(&script, JsFuture::from(settled).await);
+        });
+        return Ok(());
+    }
+    finish(&script, JsFuture::from(settled).await)
+}
+
+fn finish(script: &HtmlScriptElement, settled: Result<JsValue, JsValue>) -> Result<(), DomError> {
+    let event = settled.unwrap_or(JsValue::NULL);
+    let kind = js_sys::Reflect::get(&event, &JsValue::from_str("type")).ok().and_then(|t| t.as_string());
+    if kind.as_deref() == Some("load") {
+        script.set_attribute(STATE, "loaded").context("mark a gated script")
+    } else {
+        script.set_attribute(STATE, "failed").context("mark a gated script")?;
+        Err(DomError { action: "load gated script", detail: script.src() })
+    }
+}

@@ -1,0 +1,55 @@
+//! The thin browser shell: everything that touches the page (cookies, page facts, gated
+//! elements, events, console). It carries out decisions made by the pure core and makes none.
+
+pub mod cookie;
+pub mod gate;
+pub mod page;
+
+use std::fmt;
+
+use wasm_bindgen::JsValue;
+
+/// A browser API call that failed, naming what we were doing.
+#[derive(Debug)]
+pub struct DomError {
+    pub action: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for DomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.detail.is_empty() {
+            write!(f, "could not {}", self.action)
+        } else {
+            write!(f, "could not {}: {}", self.action, self.detail)
+        }
+    }
+}
+
+/// Attaches "what we were doing" to a failed browser call.
+pub trait Context<T> {
+    fn context(self, action: &'static str) -> Result<T, DomError>;
+}
+
+impl<T> Context<T> for Result<T, JsValue> {
+    fn context(self, action: &'static str) -> Result<T, DomError> {
+        self.map_err(|e| DomError { action, detail: describe(&e) })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, action: &'static str) -> Result<T, DomError> {
+        self.ok_or(DomError { action, detail: String::new() })
+    }
+}
+
+/// A readable text for a thrown JavaScript value.
+pub fn describe(e: &JsValue) -> String {
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    js_sys::Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}

@@ -1,0 +1,61 @@
+//! Facts about the page and the browser (language, time, randomness) and the page-facing
+//! outputs (events on `window`, console messages).
+
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit, Document, Window};
+
+use super::{Context, DomError};
+
+pub fn window() -> Result<Window, DomError> {
+    web_sys::window().context("find the window")
+}
+
+pub fn document() -> Result<Document, DomError> {
+    window()?.document().context("find the document")
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A random version 4 UUID from the browser's cryptographic random source.
+pub fn random_uuid() -> Result<String, DomError> {
+    let crypto = window()?.crypto().context("reach window.crypto")?;
+    let mut bytes = [0u8; 16];
+    crypto.get_random_values_with_u8_array(&mut bytes).context("get random bytes")?;
+    Ok(crate::consent::uuid_v4(bytes))
+}
+
+/// The page's declared language, `<html lang>`.
+pub fn html_lang(doc: &Document) -> Option<String> {
+    doc.document_element()?.get_attribute("lang").filter(|l| !l.trim().is_empty())
+}
+
+/// The browser's preferred languages, most preferred first.
+pub fn browser_languages() -> Vec<String> {
+    let Ok(w) = window() else { return Vec::new() };
+    let nav = w.navigator();
+    let mut langs: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+    if langs.is_empty() {
+        langs.extend(nav.language());
+    }
+    langs
+}
+
+/// Dispatches `name` on `window` with `detail`.
+pub fn emit(name: &str, detail: &JsValue) -> Result<(), DomError> {
+    let init = CustomEventInit::new();
+    init.set_detail(detail);
+    let event = CustomEvent::new_with_event_init_dict(name, &init).context("create an event")?;
+    window()?.dispatch_event(&event).context("dispatch an event")?;
+    Ok(())
+}
+
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("Accord: {message}")));
+}
+
+pub fn error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("Accord: {message}")));
+}

@@ -1,0 +1,131 @@
+//! In-browser tests of the shell (wasm-bindgen-test in headless Chromium): gated-script
+//! activation, the consent cookie, and a whole boot -> click -> stored choice cycle.
+#![cfg(target_arch = "wasm32")]
+
+use accord::browser::{cookie, gate, page};
+use accord::config::Config;
+use accord::consent::{Choice, Consent};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO: &str = include_str!("../www/accord-config.json");
+const ID: &str = "3f2b8c1e-9a4d-4c6e-8f00-123456789abc";
+
+fn fixture(html: &str) -> Element {
+    let doc = page::document().unwrap();
+    let div = doc.create_element("div").unwrap();
+    div.set_inner_html(html);
+    doc.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn order() -> Vec<String> {
+    let w = page::window().unwrap();
+    let list = js_sys::Reflect::get(&w, &"__order".into()).unwrap();
+    js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
+}
+
+fn reset_order() {
+    js_sys::Reflect::set(&page::window().unwrap(), &"__order".into(), &js_sys::Array::new()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn gated_scripts_run_in_document_order_only_when_allowed() {
+    reset_order();
+    let div = fixture(concat!(
+        r#"<script type="text/plain" data-category="analytics" src="data:text/javascript,__order.push('analytics-external')"></script>"#,
+        r#"<script type="text/plain" data-category="analytics">__order.push('analytics-inline')</script>"#,
+        r#"<script type="text/plain" data-category="marketing" id="m">__order.push('marketing')</script>"#,
+        r#"<script type="text/plain" data-category="necessary">__order.push('necessary')</script>"#,
+        r#"<script type="text/plain" data-category="nope" id="u">__order.push('unknown')</script>"#,
+    ));
+    let doc = page::document().unwrap();
+    let config = Config::parse(DEMO).unwrap();
+    let consent = Consent::new(&config, &Choice::Only(vec!["analytics".into()]), ID.into(), 1).unwrap();
+
+    let runnable = gate::take_runnable(&doc, &config, Some(&consent)).unwrap();
+    assert_eq!(runnable.len(), 3);
+    gate::run_in_order(doc.clone(), runnable).await;
+
+    // The external script loads before the inline one after it runs.
+    assert_eq!(order(), ["analytics-external", "analytics-inline", "necessary"]);
+    let marketing = doc.get_element_by_id("m").unwrap();
+    assert_eq!(marketing.get_attribute("type").as_deref(), Some("text/plain"));
+    let unknown = doc.get_element_by_id("u").unwrap();
+    assert_eq!(unknown.get_attribute("data-accord-state").as_deref(), Some("unknown-category"));
+
+    // A second pass picks nothing up twice.
+    assert!(gate::take_runnable(&doc, &config, Some(&consent)).unwrap().is_empty());
+    assert_eq!(order().len(), 3);
+    div.remove();
+}
+
+#[wasm_bindgen_test]
+async fn nothing_but_required_runs_without_a_choice() {
+    reset_order();
+    let div = fixture(concat!(
+        r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>"#,
+        r#"<script type="text/plain" data-category="necessary">__order.push('necessary')</script>"#,
+    ));
+    let doc = page::document().unwrap();
+    let config = Config::parse(DEMO).unwrap();
+    let runnable = gate::take_runnable(&doc, &config, None).unwrap();
+    gate::run_in_order(doc, runnable).await;
+    assert_eq!(order(), ["necessary"]);
+    div.remove();
+}
+
+#[wasm_bindgen_test]
+fn the_consent_cookie_round_trips() {
+    let doc = page::document().unwrap();
+    let attrs = cookie::Attributes { max_age_s: 60, domain: None, secure: false };
+    cookie::write(&doc, "accord_test", "1.1.5.x.a+b", &attrs).unwrap();
+    assert_eq!(cookie::read(&doc, "accord_test").unwrap().as_deref(), Some("1.1.5.x.a+b"));
+    assert_eq!(cookie::read(&doc, "accord_tes").unwrap(), None);
+    let gone = cookie::Attributes { max_age_s: 0, domain: None, secure: false };
+    cookie::write(&doc, "accord_test", "", &gone).unwrap();
+    assert_eq!(cookie::read(&doc, "accord_test").unwrap(), None);
+}
+
+fn error_message(e: wasm_bindgen::JsError) -> String {
+    let value = JsValue::from(e);
+    js_sys::Reflect::get(&value, &"message".into()).unwrap().as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
+    reset_order();
+    let div = fixture(r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>"#);
+    let bad = DEMO.replace(r#""id": "marketing""#, r#""id": "analytics""#);
+    let message = error_message(accord::api::boot(&bad, "about:blank").unwrap_err());
+    assert!(message.contains(r#"categories[3].id: duplicate "analytics""#), "{message}");
+    assert_eq!(accord::api::consent(), JsValue::NULL);
+
+    accord::api::boot(DEMO, "about:blank").unwrap();
+    let host = page::document().unwrap().get_element_by_id("accord").unwrap();
+    let root = host.shadow_root().expect("an open shadow root");
+    for hook in ["banner", "accept-all", "reject-all", "preferences"] {
+        assert!(root.query_selector(&format!("[data-accord=\"{hook}\"]")).unwrap().is_some(), "no {hook}");
+    }
+    let banner = root.query_selector("[data-accord=\"banner\"]").unwrap().unwrap();
+    assert!(!banner.has_attribute("hidden"), "the banner asks before any choice");
+    assert!(order().is_empty(), "nothing gated ran before the choice");
+
+    let accept: HtmlElement = root.query_selector("[data-accord=\"accept-all\"]").unwrap().unwrap().dyn_into().unwrap();
+    accept.click();
+    // Let the gated scripts run (they are started from a future).
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    assert!(banner.has_attribute("hidden"), "the banner closes on a choice");
+    assert_eq!(order(), ["analytics"]);
+
+    let stored = cookie::read(&page::document().unwrap(), "accord_consent").unwrap().expect("the choice is stored");
+    let decoded = Consent::decode(&stored).unwrap();
+    assert_eq!(decoded.granted.len(), 4);
+    let consent = accord::api::consent();
+    let id = js_sys::Reflect::get(&consent, &"id".into()).unwrap().as_string().unwrap();
+    assert_eq!(id, decoded.id);
+    div.remove();
+}

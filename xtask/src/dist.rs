@@ -1,0 +1,84 @@
+//! Builds the distributable `dist/`: `accord.js` (wasm-bindgen's glue and our loader in one
+//! function scope), `accord_bg.wasm` (optimised by wasm-opt), `accord.css`; prints their sizes.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::setup::run;
+use crate::{root, Result};
+
+/// What rustc 1.95 and wasm-bindgen emit, and every current browser runs.
+const WASM_FEATURES: [&str; 5] = [
+    "--enable-reference-types",
+    "--enable-bulk-memory",
+    "--enable-multivalue",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+];
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<()> {
+    fs::write(path, data).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// Builds `dist/` and returns its path.
+pub fn build() -> Result<PathBuf> {
+    let root = root();
+    run(Command::new("cargo")
+        .args(["build", "--release", "--lib", "--package", "accord", "--target", "wasm32-unknown-unknown"])
+        .current_dir(&root))?;
+    let glue_dir = root.join("target/wasm-bindgen");
+    let wasm = root.join("target/wasm32-unknown-unknown/release/accord.wasm");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
+        .arg(&glue_dir)
+        .arg(&wasm))?;
+
+    let dist = root.join("dist");
+    fs::create_dir_all(&dist).map_err(|e| format!("create {}: {e}", dist.display()))?;
+    run(Command::new(root.join("xtask/node/node_modules/.bin/wasm-opt"))
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .args(["--strip-debug", "--strip-producers"])
+        .arg(glue_dir.join("accord_bg.wasm"))
+        .arg("-o")
+        .arg(dist.join("accord_bg.wasm")))?;
+
+    let glue = read(&glue_dir.join("accord.js"))?;
+    let loader = read(&root.join("src/loader.js"))?;
+    let version = env!("CARGO_PKG_VERSION");
+    let bundle = format!("/*! Accord {version} | MIT OR Apache-2.0 */\n(function () {{\n'use strict';\n{glue}\n{loader}\n}})();\n");
+    write(&dist.join("accord.js"), bundle.as_bytes())?;
+    let css = read(&root.join("src/ui/accord.css"))?;
+    write(&dist.join("accord.css"), css.as_bytes())?;
+
+    report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
+    Ok(dist)
+}
+
+fn gzip_len(data: &[u8]) -> Result<usize> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(data).and_then(|_| enc.finish()).map(|v| v.len()).map_err(|e| format!("gzip: {e}"))
+}
+
+fn report(dist: &Path, files: &[&str]) -> Result<()> {
+    println!("\n{:<16} {:>10} {:>10}", "file", "raw B", "gzip -9 B");
+    let (mut raw_total, mut gz_total) = (0, 0);
+    for name in files {
+        let data = fs::read(dist.join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
+        let gz = gzip_len(&data)?;
+        raw_total += data.len();
+        gz_total += gz;
+        println!("{:<16} {:>10} {:>10}", name, data.len(), gz);
+    }
+    println!("{:<16} {:>10} {:>10}  ({:.1} KiB gzip)\n", "total", raw_total, gz_total, gz_total as f64 / 1024.0);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Installs what the build and the tests need when it is missing: the wasm target, the
+//! wasm-bindgen CLI at the Cargo.lock version, Debian's chromium, chromium-driver and CJK
+//! fonts (with apt-get when root, else a message naming them), and the npm packages of the
+//! build (binaryen's wasm-opt: Debian's binaryen 108 corrupts wasm-bindgen 0.2.130 output)
+//! and of the end-to-end tests.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{root, Result};
+
+/// Runs a command, failing with its name when it does not succeed.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What building `dist/` needs.
+pub fn build_tools() -> Result<()> {
+    wasm_target()?;
+    wasm_bindgen_cli()?;
+    npm_packages("xtask/node")
+}
+
+/// What the tests need on top of the build.
+pub fn test_tools() -> Result<()> {
+    build_tools()?;
+    debian(&[
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        // The banner speaks Chinese: without these, screenshots show empty boxes.
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+    ])?;
+    npm_packages("tests/e2e")
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the wasm32-unknown-unknown target");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+fn wasm_bindgen_cli() -> Result<()> {
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str()) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {want} (about 2 minutes)");
+    // Not --locked: the CLI's own lock file pins a crate version this registry lacks.
+    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+/// Makes sure each `(file, Debian package)` is there, installing the missing packages.
+fn debian(needs: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = needs
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !root_user {
+        return Err(format!("missing Debian packages: {}; install them with: sudo apt-get install -y {}",
+            missing.join(", "), missing.join(" ")));
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get").args(["install", "-y", "-q"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Runs `npm ci` in `folder` (relative to the root) unless its node_modules is current.
+fn npm_packages(folder: &str) -> Result<()> {
+    let dir = root().join(folder);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    // npm writes node_modules/.package-lock.json on install; older than the lock means stale.
+    if let (Some(installed), Some(wanted)) =
+        (modified(&dir.join("node_modules/.package-lock.json")), modified(&dir.join("package-lock.json")))
+    {
+        if installed >= wanted {
+            return Ok(());
+        }
+    }
+    eprintln!("xtask: installing the npm packages of {folder}");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))
+}

@@ -33,7 +33,7 @@ pub const EN: Strings = Strings {
     panel_title: "Privacy preferences",
     save: "Save my choices",
     always_on: "Always on",
-    controller: "Data controller",
+    controller: "Data controller: ",
 };
 
 pub const ZH_CN: Strings = Strings {
@@ -48,7 +48,7 @@ pub const ZH_CN: Strings = Strings {
     panel_title: "隐私偏好设置",
     save: "保存我的选择",
     always_on: "始终启用",
-    controller: "数据控制者",
+    controller: "数据控制者：",
 };
 
 /// The built-in strings for a supported language tag (case-insensitive).

@@ -179,7 +179,7 @@ fn build_banner(doc: &Document, config: &Config, t: &i18n::Strings) -> Result<El
         append(&text, &[&link])?;
     }
     let controller = el(doc, "p", &[("class", "accord-controller")], "")?;
-    controller.set_text_content(Some(&format!("{}: {}", t.controller, config.site.controller)));
+    controller.set_text_content(Some(&format!("{}{}", t.controller, config.site.controller)));
     let row = actions(doc, t, Some(("preferences", t.preferences)))?;
     append(&banner, &[&title, &text, &controller, &row])?;
     Ok(banner)

@@ -59,9 +59,44 @@ pub fn build() -> Result<PathBuf> {
     write(&dist.join("accord.js"), bundle.as_bytes())?;
     let css = read(&root.join("src/ui/accord.css"))?;
     write(&dist.join("accord.css"), css.as_bytes())?;
+    let manifest = read(&root.join("pkg-config/package.json.in"))?.replace("{{version}}", version);
+    write(&dist.join("package.json"), manifest.as_bytes())?;
 
-    report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
+    let sizes = report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
+    let budget = parse_budget(&read(&root.join("pkg-config/size-budget.txt"))?)?;
+    check_budget(&sizes, &budget)?;
     Ok(dist)
+}
+
+/// `name = bytes` lines; `#` starts a comment.
+fn parse_budget(text: &str) -> Result<Vec<(String, usize)>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (name, value) = line.split_once('=').ok_or(format!("size-budget.txt line {}: expected name = bytes", n + 1))?;
+        let bytes = value.trim().parse().map_err(|_| format!("size-budget.txt line {}: \"{}\" is not a number", n + 1, value.trim()))?;
+        out.push((name.trim().to_string(), bytes));
+    }
+    Ok(out)
+}
+
+/// Fails naming every file (or the total) over its gzip budget.
+fn check_budget(sizes: &[(String, usize)], budget: &[(String, usize)]) -> Result<()> {
+    let over: Vec<String> = budget
+        .iter()
+        .filter_map(|(name, limit)| {
+            let size = sizes.iter().find(|(n, _)| n == name)?.1;
+            (size > *limit).then(|| format!("{name}: {size} B gzip, budget {limit} B"))
+        })
+        .collect();
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("over the size budget in pkg-config/size-budget.txt:\n  {}", over.join("\n  ")))
+    }
 }
 
 fn gzip_len(data: &[u8]) -> Result<usize> {
@@ -69,7 +104,9 @@ fn gzip_len(data: &[u8]) -> Result<usize> {
     enc.write_all(data).and_then(|_| enc.finish()).map(|v| v.len()).map_err(|e| format!("gzip: {e}"))
 }
 
-fn report(dist: &Path, files: &[&str]) -> Result<()> {
+/// Prints raw and gzip sizes; returns the gzip size of each file and of the total.
+fn report(dist: &Path, files: &[&str]) -> Result<Vec<(String, usize)>> {
+    let mut sizes = Vec::new();
     println!("\n{:<16} {:>10} {:>10}", "file", "raw B", "gzip -9 B");
     let (mut raw_total, mut gz_total) = (0, 0);
     for name in files {
@@ -78,7 +115,30 @@ fn report(dist: &Path, files: &[&str]) -> Result<()> {
         raw_total += data.len();
         gz_total += gz;
         println!("{:<16} {:>10} {:>10}", name, data.len(), gz);
+        sizes.push((name.to_string(), gz));
     }
     println!("{:<16} {:>10} {:>10}  ({:.1} KiB gzip)\n", "total", raw_total, gz_total, gz_total as f64 / 1024.0);
-    Ok(())
+    sizes.push(("total".to_string(), gz_total));
+    Ok(sizes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_budget_fails_the_build_by_name() {
+        let budget = parse_budget("# c\naccord.js = 100\ntotal = 1000 # all\n").unwrap();
+        let sizes = vec![("accord.js".to_string(), 101), ("total".to_string(), 900)];
+        assert_eq!(check_budget(&sizes, &budget).unwrap_err(),
+            "over the size budget in pkg-config/size-budget.txt:\n  accord.js: 101 B gzip, budget 100 B");
+        let sizes = vec![("accord.js".to_string(), 100), ("total".to_string(), 1000)];
+        assert!(check_budget(&sizes, &budget).is_ok());
+    }
+
+    #[test]
+    fn a_malformed_budget_line_is_named() {
+        assert_eq!(parse_budget("a = x").unwrap_err(), "size-budget.txt line 1: \"x\" is not a number");
+        assert!(parse_budget(&read(&root().join("pkg-config/size-budget.txt")).unwrap()).is_ok());
+    }
 }

@@ -95,3 +95,29 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_the_site_and_the_build() {
+        assert_eq!(resolve("/"), Some(root().join("www/index.html")));
+        assert_eq!(resolve("/en/?x=1"), Some(root().join("www/en/index.html")));
+        assert_eq!(resolve("/accord-config.json"), Some(root().join("www/accord-config.json")));
+        assert_eq!(resolve("/nope.html"), None);
+    }
+
+    #[test]
+    fn refuses_to_climb_out_of_its_folders() {
+        assert_eq!(resolve("/../Cargo.toml"), None);
+        assert_eq!(resolve("/accord/../Cargo.toml"), None);
+        assert_eq!(resolve("/js/..%2f..%2fCargo.toml"), None);
+    }
+
+    #[test]
+    fn wasm_is_served_as_wasm() {
+        assert_eq!(content_type(Path::new("a/accord_bg.wasm")), "application/wasm");
+        assert_eq!(content_type(Path::new("index.html")), "text/html; charset=utf-8");
+    }
+}

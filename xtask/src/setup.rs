@@ -56,15 +56,20 @@ fn wasm_target() -> Result<()> {
 /// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
 pub fn locked_wasm_bindgen() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("read Cargo.lock: {e}"))?;
+    locked_version(&lock, "wasm-bindgen").ok_or_else(|| "Cargo.lock has no wasm-bindgen entry".into())
+}
+
+/// The version of package `name` in Cargo.lock text.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if line == wanted {
+            let version = lines.next()?.strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
         }
     }
-    Err("Cargo.lock has no wasm-bindgen entry".into())
+    None
 }
 
 fn wasm_bindgen_cli() -> Result<()> {
@@ -112,4 +117,22 @@ fn npm_packages(folder: &str) -> Result<()> {
     }
     eprintln!("xtask: installing the npm packages of {folder}");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    #[test]
+    fn reads_the_exact_package_version_from_the_lock() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-futures\"\nversion = \"0.4.1\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "js-sys"), None);
+    }
+
+    #[test]
+    fn the_project_lock_pins_wasm_bindgen() {
+        assert!(super::locked_wasm_bindgen().is_ok_and(|v| v.starts_with("0.2.")));
+    }
 }

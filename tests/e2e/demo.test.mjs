@@ -1,0 +1,132 @@
+// The demo in a real browser: the banner, gating before and after each choice, the cookie.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, visit, banner, ran, cookieNames, consentCookie } from './helpers.mjs';
+
+const TRACKER_COOKIES = ['lt_ad_click', 'lt_lang', 'lt_stats_id'];
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('before a choice the banner shows and only necessary scripts run', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  assert.equal(await visit(page, '/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  for (const hook of ['accept-all', 'reject-all', 'preferences']) {
+    assert.ok(await banner(page).locator(`[data-accord="${hook}"]`).isVisible(), `${hook} is visible`);
+  }
+  assert.deepEqual(await ran(page), ['necessary']);
+  const names = await cookieNames(context);
+  assert.deepEqual(names.filter((n) => TRACKER_COOKIES.includes(n)), [], 'no tracker cookie');
+  assert.equal(await consentCookie(context), undefined);
+  assert.equal(await page.evaluate(() => window.Accord.consent()), null);
+  assert.deepEqual(console.filter((m) => m.type === 'error' && m.text.startsWith('Accord')), []);
+  await context.close();
+});
+
+test('the three choices look the same: no nudging', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/');
+  const looks = await Promise.all(['accept-all', 'reject-all', 'preferences'].map((hook) =>
+    banner(page).locator(`[data-accord="${hook}"]`).evaluate((b) => {
+      const s = getComputedStyle(b);
+      const r = b.getBoundingClientRect();
+      return [s.backgroundColor, s.color, s.fontSize, s.fontWeight, s.borderColor, Math.round(r.height)];
+    })));
+  assert.deepEqual(looks[1], looks[0]);
+  assert.deepEqual(looks[2], looks[0]);
+  await context.close();
+});
+
+test('after Reject all and a reload: no banner, and still nothing gated ran', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await banner(page).waitFor({ state: 'hidden' });
+  assert.deepEqual(await ran(page), ['necessary']);
+  const consent = await page.evaluate(() => window.Accord.consent());
+  assert.deepEqual(consent.categories, { necessary: true, preferences: false, analytics: false, marketing: false });
+
+  await visit(page, '/');
+  assert.equal(await banner(page).isVisible(), false, 'no banner after a choice');
+  assert.deepEqual(await ran(page), ['necessary']);
+  const names = await cookieNames(context);
+  assert.deepEqual(names.filter((n) => TRACKER_COOKIES.includes(n)), []);
+  await context.close();
+});
+
+test('after Accept all every gated script runs, once, and the choice survives a reload', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  await page.waitForFunction(() => Object.keys(window.__demo.ran).length === 4);
+  assert.deepEqual(await ran(page), ['analytics', 'marketing', 'necessary', 'preferences']);
+  // The status board says so, visibly.
+  assert.match(await page.locator('[data-demo-status="analytics"]').textContent(), /^ran at /);
+  const names = await cookieNames(context);
+  for (const c of TRACKER_COOKIES) assert.ok(names.includes(c), `${c} was set`);
+
+  // The consent cookie round-trips: what is stored is what Accord reports, before and after a reload.
+  const cookie = await consentCookie(context);
+  const [version, revision, timestamp, id, granted] = cookie.value.split('.');
+  assert.equal(version, '1');
+  assert.equal(revision, '1');
+  assert.equal(granted, 'analytics+marketing+necessary+preferences');
+  assert.ok(cookie.expires * 1000 - Date.now() > 180 * 86400e3, 'kept for about six months');
+  assert.equal(cookie.sameSite, 'Lax');
+  const before = await page.evaluate(() => window.Accord.consent());
+  assert.equal(before.id, id);
+  assert.equal(Date.parse(before.timestamp), Number(timestamp));
+  assert.equal(before.revision, 1);
+  const events = await page.evaluate(() => window.__accord.events.map((e) => e[0]));
+  assert.deepEqual(events, ['ready', 'consent']);
+
+  await visit(page, '/en/');
+  assert.equal(await banner(page).isVisible(), false);
+  await page.waitForFunction(() => Object.keys(window.__demo.ran).length === 4);
+  assert.deepEqual(await page.evaluate(() => window.Accord.consent()), before);
+  // Each gated script ran exactly once on this page view: no leftover placeholders, no doubles.
+  const states = await page.evaluate(() =>
+    [...document.querySelectorAll('script[data-category]')].map((s) => [s.dataset.category, s.type, s.dataset.accordState]));
+  assert.deepEqual(states, [
+    ['necessary', '', 'ran'], ['preferences', '', 'ran'], ['analytics', '', 'loaded'], ['marketing', '', 'ran'],
+  ]);
+  await context.close();
+});
+
+test('a choice made in the preference panel grants exactly what was switched on', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/');
+  await banner(page).locator('[data-accord="preferences"]').click();
+  const panel = page.locator('[data-accord="panel"]');
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await page.locator('input[data-category="necessary"]').isDisabled(), true);
+  assert.equal(await page.locator('input[data-category="necessary"]').isChecked(), true);
+  assert.equal(await page.locator('input[data-category="analytics"]').isChecked(), false, 'nothing pre-ticked');
+  await page.locator('input[data-category="analytics"]').check();
+  await page.locator('[data-accord="save"]').click();
+  await panel.waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => 'analytics' in window.__demo.ran);
+  assert.deepEqual(await ran(page), ['analytics', 'necessary']);
+  assert.match((await consentCookie(context)).value, /\.analytics\+necessary$/);
+  await context.close();
+});
+
+test('Accord.accept() from the page grants the named categories, and refuses unknown ones', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/');
+  await page.evaluate(() => window.Accord.accept(['marketing']));
+  await page.waitForFunction(() => 'marketing' in window.__demo.ran);
+  assert.deepEqual(await ran(page), ['marketing', 'necessary']);
+  const error = await page.evaluate(() => { try { window.Accord.accept(['ads']); return null; } catch (e) { return e.message; } });
+  assert.equal(error, 'unknown category "ads"');
+  assert.deepEqual((await page.evaluate(() => window.Accord.consent())).categories,
+    { necessary: true, preferences: false, analytics: false, marketing: true });
+  await context.close();
+});

@@ -1,0 +1,52 @@
+// Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, the demo
+// served by `cargo xtask serve` (its URL in ACCORD_DEMO_URL), and page probes.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+
+export const BASE = process.env.ACCORD_DEMO_URL;
+if (!BASE) throw new Error('ACCORD_DEMO_URL is not set: run these through `cargo xtask test`');
+
+// Chromium as root needs --no-sandbox; the rest keep it off hosts this closed network refuses.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export function fixture(name) {
+  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+}
+
+// A page that records console messages and whether Accord started or failed.
+export async function openPage(context, { locale } = {}) {
+  const page = await context.newPage();
+  const console = [];
+  page.on('console', (m) => console.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (e) => console.push({ type: 'pageerror', text: e.message }));
+  await page.addInitScript(() => {
+    window.__accord = { state: 'loading', events: [] };
+    addEventListener('accord:ready', (e) => { window.__accord.state = 'ready'; window.__accord.events.push(['ready', e.detail]); });
+    addEventListener('accord:error', (e) => { window.__accord.state = 'error'; window.__accord.message = e.detail.message; });
+    addEventListener('accord:consent', (e) => window.__accord.events.push(['consent', e.detail]));
+  });
+  return { page, console };
+}
+
+// Loads `path` and waits until Accord has started or reported an error.
+export async function visit(page, path) {
+  await page.goto(new URL(path, BASE).href);
+  await page.waitForFunction(() => window.__accord.state !== 'loading');
+  return page.evaluate(() => window.__accord.state);
+}
+
+export const banner = (page) => page.locator('[data-accord="banner"]');
+export const ran = (page) => page.evaluate(() => Object.keys(window.__demo?.ran ?? {}).sort());
+export async function cookieNames(context) {
+  return (await context.cookies()).map((c) => c.name).sort();
+}
+export async function consentCookie(context) {
+  return (await context.cookies()).find((c) => c.name === 'accord_consent');
+}

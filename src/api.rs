@@ -48,13 +48,13 @@ pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
         page::warn(&format!("the stored consent cookie is unreadable ({e}); treating it as no choice"));
     }
     let lang = i18n::choose(&config, page::html_lang(&doc).as_deref(), &page::browser_languages());
-    let style = style_url.to_string();
-    let ui = Ui::mount(&doc, &style, &config, &lang, on_action).map_err(js_error)?;
-    if stored.must_ask() {
-        ui.show_banner().map_err(js_error)?;
-    }
-    let consent = stored.consent().cloned();
     let config = Rc::new(config);
+    let ui = Ui::mount(&doc, style_url, config.clone(), &lang, on_action).map_err(js_error)?;
+    let consent = stored.consent().cloned();
+    match &consent {
+        Some(consent) => ui.chosen(consent).map_err(js_error)?,
+        None => ui.show_banner().map_err(js_error)?,
+    }
     APP.with(|app| {
         *app.borrow_mut() = Some(App { doc: doc.clone(), config: config.clone(), consent: consent.clone(), ui });
     });
@@ -66,7 +66,7 @@ fn on_action(action: Action) {
     let choice = match action {
         Action::AcceptAll => Choice::AcceptAll,
         Action::RejectAll => Choice::RejectAll,
-        Action::Save(ids) => Choice::Only(ids),
+        Action::Save { categories, services } => Choice::Exactly { categories, services },
     };
     if let Err(e) = record(choice) {
         page::error(&format!("{e:?}"));
@@ -82,14 +82,14 @@ fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Resu
 /// Records a choice: stores it, closes the UI, then (outside any borrow of the state, since
 /// gated scripts and event listeners may call back into `window.Accord`) runs what it allows.
 fn record(choice: Choice) -> Result<(), JsError> {
-    let (doc, config, consent) = with_app(|app| {
+    let (doc, config, ui, consent) = with_app(|app| {
         let id = page::random_uuid().map_err(js_error)?;
         let consent = Consent::new(&app.config, &choice, id, page::now_ms()).map_err(js_error)?;
         store(&app.doc, &app.config, &consent).map_err(js_error)?;
         app.consent = Some(consent.clone());
-        app.ui.hide().map_err(js_error)?;
-        Ok((app.doc.clone(), app.config.clone(), consent))
+        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), consent))
     })?;
+    ui.chosen(&consent).map_err(js_error)?;
     run_gated(&doc, &config, Some(&consent))?;
     page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)
 }
@@ -129,25 +129,28 @@ pub fn reject_all() -> Result<(), JsError> {
     record(Choice::RejectAll)
 }
 
-/// Grants exactly these categories (and the required ones); throws on an unknown id.
+/// Grants these categories with their services (not those needing separate consent), and the
+/// required ones; throws on an unknown id.
 #[wasm_bindgen]
 pub fn accept(categories: Vec<String>) -> Result<(), JsError> {
-    record(Choice::Only(categories))
+    record(Choice::Categories(categories))
 }
 
 /// Shows the banner again, so the visitor can change the choice.
 #[wasm_bindgen]
 pub fn show() -> Result<(), JsError> {
-    with_app(|app| app.ui.show_banner().map_err(js_error))
+    let ui = with_app(|app| Ok(app.ui.clone()))?;
+    ui.show_banner().map_err(js_error)
 }
 
 /// Opens the preference panel with the current choice.
 #[wasm_bindgen(js_name = showPreferences)]
 pub fn show_preferences() -> Result<(), JsError> {
-    with_app(|app| app.ui.show_panel(app.consent.as_ref()).map_err(js_error))
+    let ui = with_app(|app| Ok(app.ui.clone()))?;
+    ui.show_panel().map_err(js_error)
 }
 
-/// The current choice as `{id, timestamp, revision, categories: {id: bool}}`, or null.
+/// The current choice as `{id, timestamp, revision, categories: {id: bool}, services: {id: bool}}`, or null.
 #[wasm_bindgen]
 pub fn consent() -> JsValue {
     APP.with(|app| match app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()) {
@@ -165,11 +168,16 @@ fn consent_js(config: &Config, consent: Option<&Consent>) -> JsValue {
     for category in &config.categories {
         set(&categories, &category.id, &JsValue::from_bool(consent.allows(&category.id)));
     }
+    let services = js_sys::Object::new();
+    for service in &config.services {
+        set(&services, &service.id, &JsValue::from_bool(consent.allows_service(&service.id)));
+    }
     let out = js_sys::Object::new();
     set(&out, "id", &JsValue::from_str(&consent.id));
     let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
     set(&out, "timestamp", &time.to_iso_string().into());
     set(&out, "revision", &JsValue::from_f64(consent.revision as f64));
     set(&out, "categories", &categories);
+    set(&out, "services", &services);
     out.into()
 }

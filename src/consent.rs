@@ -1,5 +1,5 @@
-//! The visitor's choice as a value: which categories are granted, when, under which config
-//! revision, and its compact, versioned cookie encoding (validated strictly on read).
+//! The visitor's choice as a value: which categories and services are granted, when, under
+//! which config revision, and its compact, versioned cookie encoding (validated strictly on read).
 //!
 //! The id and the time come from outside (the shell asks the browser), so this stays pure.
 
@@ -24,58 +24,104 @@ pub struct Consent {
     pub revision: u64,
     /// Granted category ids; every other category of that revision is refused.
     pub granted: BTreeSet<String>,
+    /// Granted service ids; every other service of that revision is refused.
+    pub services: BTreeSet<String>,
 }
 
-/// What the visitor chose, before it is stamped with an id and a time.
+/// What the visitor chose, before it is stamped with an id and a time. Required categories
+/// and their services are always granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
+    /// Every category and service, except those needing separate consent (unless the config
+    /// says Accept all includes them).
     AcceptAll,
     RejectAll,
-    /// Exactly these categories (required ones are added regardless).
-    Only(Vec<String>),
+    /// These categories with their services, except services needing separate consent.
+    Categories(Vec<String>),
+    /// Exactly these, as set in the preference panel. A granted service grants its category.
+    Exactly { categories: Vec<String>, services: Vec<String> },
 }
 
-/// A choice that names a category the config does not have.
+/// A choice that names something the config does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownCategory(pub String);
+pub enum ChoiceError {
+    UnknownCategory(String),
+    UnknownService(String),
+}
 
-impl fmt::Display for UnknownCategory {
+impl fmt::Display for ChoiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown category \"{}\"", self.0)
+        match self {
+            ChoiceError::UnknownCategory(id) => write!(f, "unknown category \"{id}\""),
+            ChoiceError::UnknownService(id) => write!(f, "unknown service \"{id}\""),
+        }
     }
 }
 
-impl std::error::Error for UnknownCategory {}
+impl std::error::Error for ChoiceError {}
 
 impl Consent {
-    /// Records `choice` against `config`. Required categories are always granted.
-    pub fn new(config: &Config, choice: &Choice, id: String, timestamp_ms: u64) -> Result<Consent, UnknownCategory> {
-        let mut granted: BTreeSet<String> =
-            config.categories.iter().filter(|c| c.required).map(|c| c.id.clone()).collect();
+    /// Records `choice` against `config`.
+    pub fn new(config: &Config, choice: &Choice, id: String, timestamp_ms: u64) -> Result<Consent, ChoiceError> {
+        let mut categories: BTreeSet<String> = BTreeSet::new();
+        let mut services: BTreeSet<String> = BTreeSet::new();
+        let with_separate = config.accept_all_includes_separate;
+        let grant_category = |id: &str, separate_too: bool, categories: &mut BTreeSet<String>, services: &mut BTreeSet<String>| {
+            categories.insert(id.to_string());
+            let in_category = config.services_in(id).filter(|s| separate_too || !s.separate_consent);
+            services.extend(in_category.map(|s| s.id.clone()));
+        };
+        for required in config.categories.iter().filter(|c| c.required) {
+            grant_category(&required.id, true, &mut categories, &mut services);
+        }
         match choice {
-            Choice::AcceptAll => granted.extend(config.categories.iter().map(|c| c.id.clone())),
             Choice::RejectAll => {}
-            Choice::Only(ids) => {
+            Choice::AcceptAll => {
+                for c in config.categories.iter().filter(|c| with_separate || !c.separate_consent) {
+                    grant_category(&c.id, with_separate, &mut categories, &mut services);
+                }
+            }
+            Choice::Categories(ids) => {
                 for id in ids {
-                    if config.category(id).is_none() {
-                        return Err(UnknownCategory(id.clone()));
-                    }
-                    granted.insert(id.clone());
+                    config.category(id).ok_or_else(|| ChoiceError::UnknownCategory(id.clone()))?;
+                    grant_category(id, false, &mut categories, &mut services);
+                }
+            }
+            Choice::Exactly { categories: cats, services: svcs } => {
+                for id in cats {
+                    config.category(id).ok_or_else(|| ChoiceError::UnknownCategory(id.clone()))?;
+                    categories.insert(id.clone());
+                }
+                for id in svcs {
+                    let service = config.service(id).ok_or_else(|| ChoiceError::UnknownService(id.clone()))?;
+                    categories.insert(service.category.clone());
+                    services.insert(id.clone());
                 }
             }
         }
-        Ok(Consent { id, timestamp_ms, revision: config.revision, granted })
+        Ok(Consent { id, timestamp_ms, revision: config.revision, granted: categories, services })
     }
 
     pub fn allows(&self, category: &str) -> bool {
         self.granted.contains(category)
     }
 
-    /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<granted ids joined by '+'>`.
-    /// Every character is allowed in a cookie value without quoting.
+    pub fn allows_service(&self, service: &str) -> bool {
+        self.services.contains(service)
+    }
+
+    /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<categories>.<services>`, the
+    /// granted ids joined by '+'. Every character is allowed in a cookie value without quoting.
     pub fn encode(&self) -> String {
-        let granted: Vec<&str> = self.granted.iter().map(String::as_str).collect();
-        format!("{FORMAT_VERSION}.{}.{}.{}.{}", self.revision, self.timestamp_ms, self.id, granted.join("+"))
+        let join = |set: &BTreeSet<String>| set.iter().map(String::as_str).collect::<Vec<_>>().join("+");
+        format!(
+            "{FORMAT_VERSION}.{}.{}.{}.{}.{}",
+            self.revision,
+            self.timestamp_ms,
+            self.id,
+            join(&self.granted),
+            join(&self.services)
+        )
     }
 
     /// Reads a cookie value back, refusing anything that is not exactly what [`encode`](Self::encode) writes.
@@ -84,7 +130,7 @@ impl Consent {
             return Err(DecodeError::TooLong(value.len()));
         }
         let fields: Vec<&str> = value.split('.').collect();
-        let [version, revision, timestamp, id, granted] = fields[..] else {
+        let [version, revision, timestamp, id, granted, services] = fields[..] else {
             return Err(DecodeError::FieldCount(fields.len()));
         };
         if version != FORMAT_VERSION.to_string() {
@@ -97,18 +143,29 @@ impl Consent {
         let revision = number("revision", revision)?;
         let timestamp_ms = number("timestamp", timestamp)?;
         if !is_uuid(id) {
-            return Err(DecodeError::Id);
+            return Err(DecodeError::Uuid);
         }
-        let mut set = BTreeSet::new();
-        if !granted.is_empty() {
-            for category in granted.split('+') {
-                if !crate::config::is_valid_id(category) || !set.insert(category.to_string()) {
-                    return Err(DecodeError::Category(category.to_string()));
-                }
+        Ok(Consent {
+            id: id.to_string(),
+            timestamp_ms,
+            revision,
+            granted: id_set(granted)?,
+            services: id_set(services)?,
+        })
+    }
+}
+
+/// `a+b+c` into a set, refusing invalid or repeated ids.
+fn id_set(text: &str) -> Result<BTreeSet<String>, DecodeError> {
+    let mut set = BTreeSet::new();
+    if !text.is_empty() {
+        for id in text.split('+') {
+            if !crate::config::is_valid_id(id) || !set.insert(id.to_string()) {
+                return Err(DecodeError::Id(id.to_string()));
             }
         }
-        Ok(Consent { id: id.to_string(), timestamp_ms, revision, granted: set })
     }
+    Ok(set)
 }
 
 /// Why a stored consent value could not be read.
@@ -118,19 +175,19 @@ pub enum DecodeError {
     FieldCount(usize),
     Version(String),
     Number(&'static str),
-    Id,
-    Category(String),
+    Uuid,
+    Id(String),
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::TooLong(n) => write!(f, "value is {n} bytes, longer than {MAX_ENCODED_LEN}"),
-            DecodeError::FieldCount(n) => write!(f, "expected 5 fields separated by '.', found {n}"),
+            DecodeError::FieldCount(n) => write!(f, "expected 6 fields separated by '.', found {n}"),
             DecodeError::Version(v) => write!(f, "unknown format version \"{v}\""),
             DecodeError::Number(field) => write!(f, "{field} is not a number"),
-            DecodeError::Id => write!(f, "id is not a UUID"),
-            DecodeError::Category(c) => write!(f, "invalid or repeated category \"{c}\""),
+            DecodeError::Uuid => write!(f, "id is not a UUID"),
+            DecodeError::Id(c) => write!(f, "invalid or repeated id \"{c}\""),
         }
     }
 }
@@ -171,47 +228,74 @@ mod tests {
         Config::parse(include_str!("../www/accord-config.json")).unwrap()
     }
 
-    fn granted(c: &Consent) -> Vec<&str> {
-        c.granted.iter().map(String::as_str).collect()
+    fn ids(set: &BTreeSet<String>) -> Vec<&str> {
+        set.iter().map(String::as_str).collect()
+    }
+
+    fn choose(choice: Choice) -> Consent {
+        Consent::new(&config(), &choice, ID.into(), 1).unwrap()
     }
 
     #[test]
-    fn reject_all_keeps_required_categories() {
-        let c = Consent::new(&config(), &Choice::RejectAll, ID.into(), 1).unwrap();
-        assert_eq!(granted(&c), ["necessary"]);
+    fn reject_all_keeps_required_categories_and_their_services() {
+        let c = choose(Choice::RejectAll);
+        assert_eq!(ids(&c.granted), ["necessary"]);
+        assert_eq!(ids(&c.services), ["basket"]);
         assert!(!c.allows("analytics"));
     }
 
     #[test]
-    fn accept_all_grants_every_category() {
-        let c = Consent::new(&config(), &Choice::AcceptAll, ID.into(), 1).unwrap();
-        assert_eq!(granted(&c), ["analytics", "marketing", "necessary", "preferences"]);
+    fn accept_all_leaves_out_what_needs_separate_consent() {
+        let c = choose(Choice::AcceptAll);
+        assert_eq!(ids(&c.granted), ["analytics", "marketing", "necessary", "preferences"]);
+        assert!(!c.allows("personalised"), "a separate-consent category is not in Accept all");
+        assert!(!c.allows_service("ad-partners"), "a separate-consent service is not in Accept all");
+        assert!(c.allows_service("ad-pixel") && c.allows_service("site-stats"));
     }
 
     #[test]
-    fn a_partial_choice_grants_exactly_those_plus_required() {
-        let c = Consent::new(&config(), &Choice::Only(vec!["analytics".into()]), ID.into(), 1).unwrap();
-        assert_eq!(granted(&c), ["analytics", "necessary"]);
-        assert_eq!(c.revision, 1);
+    fn accept_all_includes_separate_consent_when_the_config_says_so() {
+        let mut config = config();
+        config.accept_all_includes_separate = true;
+        let c = Consent::new(&config, &Choice::AcceptAll, ID.into(), 1).unwrap();
+        assert!(c.allows("personalised") && c.allows_service("ad-partners"));
     }
 
     #[test]
-    fn a_choice_naming_an_unknown_category_is_refused() {
-        let err = Consent::new(&config(), &Choice::Only(vec!["ads".into()]), ID.into(), 1).unwrap_err();
+    fn granting_categories_grants_their_ordinary_services() {
+        let c = choose(Choice::Categories(vec!["marketing".into()]));
+        assert_eq!(ids(&c.granted), ["marketing", "necessary"]);
+        assert_eq!(ids(&c.services), ["ad-pixel", "basket"]);
+    }
+
+    #[test]
+    fn an_exact_choice_grants_exactly_that_and_a_service_brings_its_category() {
+        let c = choose(Choice::Exactly { categories: vec![], services: vec!["ad-partners".into()] });
+        assert_eq!(ids(&c.granted), ["marketing", "necessary"]);
+        assert_eq!(ids(&c.services), ["ad-partners", "basket"]);
+    }
+
+    #[test]
+    fn a_choice_naming_something_unknown_is_refused() {
+        let err = Consent::new(&config(), &Choice::Categories(vec!["ads".into()]), ID.into(), 1).unwrap_err();
         assert_eq!(err.to_string(), "unknown category \"ads\"");
+        let choice = Choice::Exactly { categories: vec![], services: vec!["ga".into()] };
+        assert_eq!(Consent::new(&config(), &choice, ID.into(), 1).unwrap_err().to_string(), "unknown service \"ga\"");
     }
 
     #[test]
     fn encoding_round_trips() {
-        let c = Consent::new(&config(), &Choice::Only(vec!["marketing".into()]), ID.into(), 1_790_000_000_123).unwrap();
+        let mut c = choose(Choice::Categories(vec!["marketing".into()]));
+        c.timestamp_ms = 1_790_000_000_123;
         let text = c.encode();
-        assert_eq!(text, format!("1.1.1790000000123.{ID}.marketing+necessary"));
+        assert_eq!(text, format!("1.1.1790000000123.{ID}.marketing+necessary.ad-pixel+basket"));
         assert_eq!(Consent::decode(&text).unwrap(), c);
     }
 
     #[test]
     fn an_empty_grant_round_trips() {
-        let c = Consent { id: ID.into(), timestamp_ms: 5, revision: 0, granted: BTreeSet::new() };
+        let c = Consent { id: ID.into(), timestamp_ms: 5, revision: 0, granted: BTreeSet::new(), services: BTreeSet::new() };
+        assert_eq!(c.encode(), format!("1.0.5.{ID}.."));
         assert_eq!(Consent::decode(&c.encode()).unwrap(), c);
     }
 
@@ -220,17 +304,19 @@ mod tests {
         let cases: &[(&str, DecodeError)] = &[
             ("", DecodeError::FieldCount(1)),
             ("garbage", DecodeError::FieldCount(1)),
-            (&format!("2.1.5.{ID}.a"), DecodeError::Version("2".into())),
-            (&format!("1.x.5.{ID}.a"), DecodeError::Number("revision")),
-            (&format!("1.01.5.{ID}.a"), DecodeError::Number("revision")),
-            (&format!("1.1.-5.{ID}.a"), DecodeError::Number("timestamp")),
-            (&format!("1.1.99999999999999999999999.{ID}.a"), DecodeError::Number("timestamp")),
-            ("1.1.5.not-a-uuid.a", DecodeError::Id),
-            (&format!("1.1.5.{}.a", ID.to_uppercase()), DecodeError::Id),
-            (&format!("1.1.5.{ID}.a+a"), DecodeError::Category("a".into())),
-            (&format!("1.1.5.{ID}.a++b"), DecodeError::Category("".into())),
-            (&format!("1.1.5.{ID}.<script>"), DecodeError::Category("<script>".into())),
-            (&format!("1.1.5.{ID}.a.b"), DecodeError::FieldCount(6)),
+            (&format!("1.1.5.{ID}.a"), DecodeError::FieldCount(5)),
+            (&format!("2.1.5.{ID}.a."), DecodeError::Version("2".into())),
+            (&format!("1.x.5.{ID}.a."), DecodeError::Number("revision")),
+            (&format!("1.01.5.{ID}.a."), DecodeError::Number("revision")),
+            (&format!("1.1.-5.{ID}.a."), DecodeError::Number("timestamp")),
+            (&format!("1.1.99999999999999999999999.{ID}.a."), DecodeError::Number("timestamp")),
+            ("1.1.5.not-a-uuid.a.", DecodeError::Uuid),
+            (&format!("1.1.5.{}.a.", ID.to_uppercase()), DecodeError::Uuid),
+            (&format!("1.1.5.{ID}.a+a."), DecodeError::Id("a".into())),
+            (&format!("1.1.5.{ID}.a++b."), DecodeError::Id("".into())),
+            (&format!("1.1.5.{ID}.<script>."), DecodeError::Id("<script>".into())),
+            (&format!("1.1.5.{ID}.a.b c"), DecodeError::Id("b c".into())),
+            (&format!("1.1.5.{ID}.a.b.c"), DecodeError::FieldCount(7)),
         ];
         for (text, expected) in cases {
             assert_eq!(Consent::decode(text).as_ref(), Err(expected), "for {text:?}");

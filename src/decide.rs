@@ -27,8 +27,8 @@ pub enum StaleReason {
     Revision { stored: u64, current: u64 },
     /// Older than the configured lifetime.
     Expired,
-    /// Names a category the config does not have at the same revision.
-    UnknownCategory(String),
+    /// Names a category or service the config does not have at the same revision.
+    UnknownId(String),
 }
 
 impl fmt::Display for StaleReason {
@@ -38,7 +38,7 @@ impl fmt::Display for StaleReason {
                 write!(f, "stored for config revision {stored}, current revision is {current}")
             }
             StaleReason::Expired => write!(f, "older than the configured lifetime"),
-            StaleReason::UnknownCategory(c) => write!(f, "names unknown category \"{c}\""),
+            StaleReason::UnknownId(c) => write!(f, "names \"{c}\", which the config does not have"),
         }
     }
 }
@@ -54,8 +54,10 @@ pub fn assess(config: &Config, cookie: Option<&str>, now_ms: u64) -> Stored {
         let reason = StaleReason::Revision { stored: consent.revision, current: config.revision };
         return Stored::Stale(consent, reason);
     }
-    if let Some(unknown) = consent.granted.iter().find(|id| config.category(id).is_none()) {
-        let reason = StaleReason::UnknownCategory(unknown.clone());
+    let unknown = consent.granted.iter().find(|id| config.category(id).is_none());
+    let unknown = unknown.or_else(|| consent.services.iter().find(|id| config.service(id).is_none()));
+    if let Some(unknown) = unknown {
+        let reason = StaleReason::UnknownId(unknown.clone());
         return Stored::Stale(consent, reason);
     }
     let lifetime = u64::from(config.cookie.expiry_days) * DAY_MS;
@@ -90,6 +92,16 @@ pub fn may_run(config: &Config, consent: Option<&Consent>, category: &str) -> bo
     }
 }
 
+/// Whether elements of `service` may run: those of a required category always, others only
+/// with a consent that grants the service. A service the config does not know never runs.
+pub fn may_run_service(config: &Config, consent: Option<&Consent>, service: &str) -> bool {
+    let Some(s) = config.service(service) else { return false };
+    match config.category(&s.category) {
+        Some(c) if c.required => true,
+        _ => consent.is_some_and(|c| c.allows_service(service)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_valid_choice_is_honoured_without_asking() {
-        let cookie = stored(Choice::Only(vec!["analytics".into()]), NOW - DAY_MS);
+        let cookie = stored(Choice::Categories(vec!["analytics".into()]), NOW - DAY_MS);
         let s = assess(&config(), Some(&cookie), NOW);
         assert!(!s.must_ask());
         assert!(may_run(&config(), s.consent(), "analytics"));
@@ -155,9 +167,22 @@ mod tests {
 
     #[test]
     fn a_category_unknown_at_the_same_revision_asks_again() {
-        let cookie = format!("1.1.{NOW}.{ID}.ads+necessary");
+        let cookie = format!("1.1.{NOW}.{ID}.ads+necessary.");
         let s = assess(&config(), Some(&cookie), NOW);
-        assert!(matches!(s, Stored::Stale(_, StaleReason::UnknownCategory(ref c)) if c == "ads"));
+        assert!(matches!(s, Stored::Stale(_, StaleReason::UnknownId(ref c)) if c == "ads"));
+        let cookie = format!("1.1.{NOW}.{ID}.necessary.ga");
+        let s = assess(&config(), Some(&cookie), NOW);
+        assert!(matches!(s, Stored::Stale(_, StaleReason::UnknownId(ref c)) if c == "ga"));
+    }
+
+    #[test]
+    fn services_run_only_when_granted_themselves() {
+        let consent = Consent::new(&config(), &Choice::AcceptAll, ID.into(), NOW).unwrap();
+        assert!(may_run_service(&config(), Some(&consent), "ad-pixel"));
+        assert!(!may_run_service(&config(), Some(&consent), "ad-partners"), "separate consent is not in Accept all");
+        assert!(may_run_service(&config(), None, "basket"), "a required category's services always run");
+        assert!(!may_run_service(&config(), None, "ad-pixel"));
+        assert!(!may_run_service(&config(), Some(&consent), "nope"));
     }
 
     #[test]

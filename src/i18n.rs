@@ -1,63 +1,171 @@
-//! Interface texts in Simplified Chinese and English, and the choice of language: the
-//! config's fixed language, then `<html lang>`, then the browser's languages, then the
-//! site's first language.
+//! Interface texts: Simplified Chinese and English built in and complete, more languages (or
+//! overrides) through the config's `translations`; and the choice of language: the config's
+//! fixed language, then `<html lang>`, then the browser's languages, then the site's first.
 
 use crate::config::Config;
 
-/// Every interface string the banner and panel show. Site texts (category titles and
-/// descriptions) come from the config instead.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Strings {
-    pub lang: &'static str,
-    pub banner_title: &'static str,
-    pub banner_text: &'static str,
-    pub policy_link: &'static str,
-    pub accept_all: &'static str,
-    pub reject_all: &'static str,
-    pub preferences: &'static str,
-    pub panel_title: &'static str,
-    pub save: &'static str,
-    pub always_on: &'static str,
-    pub controller: &'static str,
+macro_rules! keys {
+    ($($key:ident = $name:literal,)*) => {
+        /// One interface string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Key { $($key,)* }
+
+        /// Every key, in table order.
+        pub const KEYS: &[Key] = &[$(Key::$key,)*];
+
+        impl Key {
+            /// The key's name in a config's `translations`.
+            pub fn name(self) -> &'static str {
+                match self { $(Key::$key => $name,)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Key> {
+                match name { $($name => Some(Key::$key),)* _ => None }
+            }
+        }
+    };
 }
 
-pub const EN: Strings = Strings {
-    lang: "en",
-    banner_title: "We value your privacy",
-    banner_text: "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
-                  the others run only if you agree. You can change your choice at any time.",
-    policy_link: "Privacy policy",
-    accept_all: "Accept all",
-    reject_all: "Reject all",
-    preferences: "Preferences",
-    panel_title: "Privacy preferences",
-    save: "Save my choices",
-    always_on: "Always on",
-    controller: "Data controller: ",
-};
+keys! {
+    LanguageName = "language_name",
+    BannerTitle = "banner_title",
+    BannerText = "banner_text",
+    PolicyLink = "policy_link",
+    Controller = "controller",
+    AcceptAll = "accept_all",
+    RejectAll = "reject_all",
+    Customize = "customize",
+    PanelTitle = "panel_title",
+    PanelText = "panel_text",
+    Save = "save",
+    Close = "close",
+    Language = "language",
+    AlwaysOn = "always_on",
+    RequiredWhy = "required_why",
+    Services = "services",
+    Name = "name",
+    Provider = "provider",
+    Purpose = "purpose",
+    Duration = "duration",
+    Kind = "kind",
+    KindCookie = "kind_cookie",
+    KindWebBeacon = "kind_web_beacon",
+    KindPixelTag = "kind_pixel_tag",
+    KindLocalStorage = "kind_local_storage",
+    SeparateBadge = "separate_badge",
+    SeparateTitle = "separate_title",
+    SeparateText = "separate_text",
+    SeparateConfirm = "separate_confirm",
+    SeparateCancel = "separate_cancel",
+    PrivacySettings = "privacy_settings",
+}
 
-pub const ZH_CN: Strings = Strings {
-    lang: "zh-CN",
-    banner_title: "我们重视您的隐私",
-    banner_text: "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
-                  其他类别仅在您同意后启用。您可以随时更改您的选择。",
-    policy_link: "隐私政策",
-    accept_all: "全部接受",
-    reject_all: "全部拒绝",
-    preferences: "偏好设置",
-    panel_title: "隐私偏好设置",
-    save: "保存我的选择",
-    always_on: "始终启用",
-    controller: "数据控制者：",
-};
+const EN: [&str; 31] = [
+    "English",
+    "We value your privacy",
+    "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
+     the others run only if you agree. You can change your choice at any time.",
+    "Privacy policy",
+    "Data controller: ",
+    "Accept all",
+    "Reject all",
+    "Customize",
+    "Privacy preferences",
+    "Choose what you allow, category by category or service by service. Your choice applies to this site only.",
+    "Save my choices",
+    "Close",
+    "Language",
+    "Always on",
+    "Needed for the site to work, so it cannot be switched off.",
+    "Services",
+    "Name",
+    "Provider",
+    "Purpose",
+    "Duration",
+    "Kind",
+    "Cookie",
+    "Web beacon",
+    "Pixel tag",
+    "Local storage",
+    "Needs your separate consent",
+    "Separate consent",
+    "This involves sensitive personal information or providing your data to a third party, \
+     so it needs your separate, explicit consent:",
+    "I agree",
+    "Cancel",
+    "Privacy settings",
+];
 
-/// The built-in strings for a supported language tag (case-insensitive).
-pub fn strings(lang: &str) -> &'static Strings {
-    if lang.eq_ignore_ascii_case("zh-CN") {
-        &ZH_CN
+const ZH_CN: [&str; 31] = [
+    "简体中文",
+    "我们重视您的隐私",
+    "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
+     其他类别仅在您同意后启用。您可以随时更改您的选择。",
+    "隐私政策",
+    "数据控制者：",
+    "全部接受",
+    "全部拒绝",
+    "自定义设置",
+    "隐私偏好设置",
+    "您可以按类别或按服务选择允许的内容。您的选择仅适用于本网站。",
+    "保存我的选择",
+    "关闭",
+    "语言",
+    "始终启用",
+    "网站正常运行所必需，无法关闭。",
+    "服务明细",
+    "名称",
+    "提供方",
+    "用途",
+    "保存期限",
+    "类型",
+    "Cookie",
+    "网络信标",
+    "像素标签",
+    "本地存储",
+    "需要您单独同意",
+    "单独同意",
+    "此项涉及敏感个人信息或向第三方提供您的个人信息，需要取得您的单独同意：",
+    "我同意",
+    "取消",
+    "隐私设置",
+];
+
+/// The built-in table for a language tag, if there is one.
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 31]> {
+    if lang.eq_ignore_ascii_case("en") {
+        Some(&EN)
+    } else if lang.eq_ignore_ascii_case("zh-CN") {
+        Some(&ZH_CN)
     } else {
-        &EN
+        None
     }
+}
+
+/// The interface texts of one language, with the config's overrides applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Texts {
+    pub lang: String,
+    values: Vec<String>,
+}
+
+impl Texts {
+    pub fn get(&self, key: Key) -> &str {
+        self.values.get(key as usize).map_or("", String::as_str)
+    }
+}
+
+/// Texts for `lang`: the built-in table (English for a language without one, which config
+/// validation only allows when its translation is complete), then the config's translation.
+pub fn texts(config: &Config, lang: &str) -> Texts {
+    let base = built_in(lang).unwrap_or(&EN);
+    let mut values: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    if let Some((_, overrides)) = config.translations.iter().find(|(l, _)| l.eq_ignore_ascii_case(lang)) {
+        for (key, value) in overrides {
+            values[*key as usize] = value.clone();
+        }
+    }
+    Texts { lang: lang.to_string(), values }
 }
 
 /// Picks the language to show: the config's fixed language; else the first of the page's
@@ -75,31 +183,28 @@ pub fn choose(config: &Config, html_lang: Option<&str>, browser_langs: &[String]
 }
 
 /// The site language a requested tag maps to, if any.
-fn supported(config: &Config, requested: &str) -> Option<String> {
+pub fn supported(config: &Config, requested: &str) -> Option<String> {
     let requested = requested.trim();
     if let Some(exact) = config.languages.iter().find(|l| l.eq_ignore_ascii_case(requested)) {
         return Some(exact.clone());
     }
-    let primary = requested.split(['-', '_']).next()?.to_ascii_lowercase();
-    if primary.is_empty() {
-        return None;
-    }
-    // Traditional-script Chinese is not Simplified Chinese: do not map zh-TW/zh-HK/zh-Hant to zh-CN.
     let lower = requested.to_ascii_lowercase();
-    if primary == "zh" && ["hant", "tw", "hk", "mo"].iter().any(|t| lower.split(['-', '_']).any(|p| p == *t)) {
+    let mut parts = lower.split(['-', '_']);
+    let primary = parts.next().filter(|p| !p.is_empty())?;
+    // Traditional-script Chinese is not Simplified Chinese: do not map zh-TW/zh-HK/zh-Hant to zh-CN.
+    if primary == "zh" && parts.any(|p| ["hant", "tw", "hk", "mo"].contains(&p)) {
         return None;
     }
-    config.languages.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(&primary))).cloned()
+    config.languages.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).cloned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn config(languages: &str, fixed: Option<&str>) -> Config {
-        let fixed = fixed.map(|l| format!(r#", "language": "{l}""#)).unwrap_or_default();
+    fn config(languages: &str, extra: &str) -> Config {
         Config::parse(&format!(
-            r#"{{"revision": 1, "site": {{"controller": "x"}}, "languages": {languages}{fixed},
+            r#"{{"revision": 1, "site": {{"controller": "x"}}, "languages": {languages}{extra},
                 "categories": [{{"id": "a", "title": "A"}}]}}"#
         ))
         .unwrap()
@@ -111,7 +216,7 @@ mod tests {
 
     #[test]
     fn html_lang_comes_before_the_browser() {
-        let c = config(r#"["en", "zh-CN"]"#, None);
+        let c = config(r#"["en", "zh-CN"]"#, "");
         assert_eq!(choose(&c, Some("zh-CN"), &langs(&["en-US"])), "zh-CN");
         assert_eq!(choose(&c, Some("zh"), &langs(&["en-US"])), "zh-CN");
         assert_eq!(choose(&c, Some("zh-Hans-CN"), &[]), "zh-CN");
@@ -119,39 +224,52 @@ mod tests {
 
     #[test]
     fn browser_languages_apply_when_the_page_says_nothing_useful() {
-        let c = config(r#"["en", "zh-CN"]"#, None);
+        let c = config(r#"["en", "zh-CN"]"#, "");
         assert_eq!(choose(&c, None, &langs(&["fr", "zh-SG", "en"])), "zh-CN");
         assert_eq!(choose(&c, Some("de"), &langs(&["en-GB"])), "en");
     }
 
     #[test]
     fn traditional_chinese_does_not_become_simplified() {
-        let c = config(r#"["en", "zh-CN"]"#, None);
+        let c = config(r#"["en", "zh-CN"]"#, "");
         assert_eq!(choose(&c, Some("zh-TW"), &langs(&["zh-Hant"])), "en");
     }
 
     #[test]
     fn the_site_first_language_is_the_fallback() {
-        let c = config(r#"["zh-CN", "en"]"#, None);
+        let c = config(r#"["zh-CN", "en"]"#, "");
         assert_eq!(choose(&c, None, &langs(&["fr"])), "zh-CN");
     }
 
     #[test]
     fn a_fixed_language_wins() {
-        let c = config(r#"["en", "zh-CN"]"#, Some("zh-CN"));
+        let c = config(r#"["en", "zh-CN"]"#, r#", "language": "zh-CN""#);
         assert_eq!(choose(&c, Some("en"), &langs(&["en"])), "zh-CN");
     }
 
     #[test]
-    fn both_tables_are_complete() {
-        for s in [&EN, &ZH_CN] {
-            let all = [
-                s.banner_title, s.banner_text, s.policy_link, s.accept_all, s.reject_all, s.preferences,
-                s.panel_title, s.save, s.always_on, s.controller,
-            ];
-            assert!(all.iter().all(|t| !t.trim().is_empty()), "{} has an empty string", s.lang);
+    fn both_built_in_tables_are_complete_and_distinct() {
+        assert_eq!(KEYS.len(), EN.len());
+        for (i, key) in KEYS.iter().enumerate() {
+            assert_eq!(*key as usize, i);
+            assert_eq!(Key::from_name(key.name()), Some(*key));
+            assert!(!EN[i].trim().is_empty() && !ZH_CN[i].trim().is_empty(), "{} is empty", key.name());
         }
-        assert_eq!(strings("zh-cn").accept_all, "全部接受");
-        assert_eq!(strings("en").reject_all, "Reject all");
+        let c = config(r#"["en", "zh-CN"]"#, "");
+        assert_eq!(texts(&c, "zh-CN").get(Key::AcceptAll), "全部接受");
+        assert_eq!(texts(&c, "en").get(Key::RejectAll), "Reject all");
+    }
+
+    #[test]
+    fn config_translations_override_and_add_languages() {
+        let mut fr = String::from(r#", "translations": {"en": {"accept_all": "Allow all"}, "fr": {"#);
+        let entries: Vec<String> = KEYS.iter().map(|k| format!(r#""{}": "fr {}""#, k.name(), k.name())).collect();
+        fr.push_str(&entries.join(", "));
+        fr.push_str("}}");
+        let c = config(r#"["en", "fr"]"#, &fr);
+        assert_eq!(texts(&c, "en").get(Key::AcceptAll), "Allow all");
+        assert_eq!(texts(&c, "en").get(Key::RejectAll), "Reject all");
+        assert_eq!(texts(&c, "fr").get(Key::Save), "fr save");
+        assert_eq!(choose(&c, Some("fr-CA"), &[]), "fr");
     }
 }

@@ -44,7 +44,7 @@ async fn gated_scripts_run_in_document_order_only_when_allowed() {
     ));
     let doc = page::document().unwrap();
     let config = Config::parse(DEMO).unwrap();
-    let consent = Consent::new(&config, &Choice::Only(vec!["analytics".into()]), ID.into(), 1).unwrap();
+    let consent = Consent::new(&config, &Choice::Categories(vec!["analytics".into()]), ID.into(), 1).unwrap();
 
     let runnable = gate::take_runnable(&doc, &config, Some(&consent)).unwrap();
     assert_eq!(runnable.len(), 3);

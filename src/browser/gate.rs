@@ -2,8 +2,10 @@
 //! become real scripts once their category may run, one after another in document order
 //! (an external script finishes loading before the next one is inserted, as a parser would).
 //!
-//! Every placeholder handled gets `data-accord-state`: `queued`, then `loaded` / `ran` /
-//! `failed`, or `unknown-category` when the config does not declare its category.
+//! A placeholder with `data-service` runs only when that service is granted (its category
+//! alone is not enough). Every placeholder handled gets `data-accord-state`: `queued`, then
+//! `loaded` / `ran` / `failed`, or `unknown-category` / `unknown-service` when the config does
+//! not declare what it names.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -25,10 +27,17 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
     for i in 0..nodes.length() {
         let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
         let category = el.get_attribute("data-category").unwrap_or_default();
+        let service = el.get_attribute("data-service");
         if config.category(&category).is_none() {
             page::warn(&format!("a gated script names unknown category \"{category}\"; it will never run"));
             el.set_attribute(STATE, "unknown-category").context("mark a gated script")?;
-        } else if decide::may_run(config, consent, &category) {
+        } else if let Some(service) = service.as_deref().filter(|s| config.service(s).is_none()) {
+            page::warn(&format!("a gated script names unknown service \"{service}\"; it will never run"));
+            el.set_attribute(STATE, "unknown-service").context("mark a gated script")?;
+        } else if match &service {
+            Some(service) => decide::may_run_service(config, consent, service),
+            None => decide::may_run(config, consent, &category),
+        } {
             el.set_attribute(STATE, "queued").context("mark a gated script")?;
             runnable.push(el);
         }

@@ -11,6 +11,8 @@ mod text;
 use std::fmt;
 
 pub use json::SyntaxError;
+
+use crate::i18n::Key;
 pub(crate) use read::is_valid_id;
 pub use text::Text;
 
@@ -35,8 +37,84 @@ pub struct Config {
     /// A language fixed by the site owner, overriding page and browser.
     pub language: Option<String>,
     pub cookie: CookieSettings,
+    pub ui: UiSettings,
+    /// Interface texts by language: overrides for built-in languages, complete tables for others.
+    pub translations: Vec<(String, Vec<(Key, String)>)>,
+    /// Whether "Accept all" also grants what needs separate consent. Default: no.
+    pub accept_all_includes_separate: bool,
     pub categories: Vec<Category>,
     pub services: Vec<Service>,
+}
+
+/// How the banner looks and where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiSettings {
+    pub layout: Layout,
+    pub position: Position,
+    /// Modal layout only: cover the page until the visitor chooses.
+    pub block_page: bool,
+    pub theme: Theme,
+    /// Show a small "Privacy settings" button once a choice is made.
+    pub floating_button: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Bar,
+    Box,
+    Modal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Top,
+    Bottom,
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    BottomRight,
+    Center,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Layout {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Bar => "bar",
+            Layout::Box => "box",
+            Layout::Modal => "modal",
+        }
+    }
+}
+
+impl Position {
+    pub fn name(self) -> &'static str {
+        match self {
+            Position::Top => "top",
+            Position::Bottom => "bottom",
+            Position::TopLeft => "top-left",
+            Position::TopRight => "top-right",
+            Position::BottomLeft => "bottom-left",
+            Position::BottomRight => "bottom-right",
+            Position::Center => "center",
+        }
+    }
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 /// Facts about the data controller, shown in the banner and later in receipts.
@@ -63,6 +141,8 @@ pub struct Category {
     pub id: String,
     /// Strictly necessary: always on, cannot be refused.
     pub required: bool,
+    /// Sensitive data or provision to third parties: needs its own explicit confirmation.
+    pub separate_consent: bool,
     pub title: Text,
     pub description: Option<Text>,
 }
@@ -72,16 +152,43 @@ pub struct Category {
 pub struct Service {
     pub id: String,
     pub name: String,
+    pub provider: Option<String>,
     pub category: String,
+    pub separate_consent: bool,
     pub cookies: Vec<CookieRule>,
     pub description: Option<Text>,
 }
 
-/// A cookie a service sets: an exact name, or a pattern where `*` matches any run of characters.
+/// Something a service stores or sends: a cookie, web beacon, pixel tag or localStorage key,
+/// by exact name or a pattern where `*` matches any run of characters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CookieRule {
     pub name: String,
     pub domain: Option<String>,
+    pub kind: TrackerKind,
+    pub duration: Option<Text>,
+    pub purpose: Option<Text>,
+}
+
+/// The kinds of technology the privacy policies this serves name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackerKind {
+    Cookie,
+    WebBeacon,
+    PixelTag,
+    LocalStorage,
+}
+
+impl TrackerKind {
+    pub fn from_name(name: &str) -> Option<TrackerKind> {
+        match name {
+            "cookie" => Some(TrackerKind::Cookie),
+            "web_beacon" => Some(TrackerKind::WebBeacon),
+            "pixel_tag" => Some(TrackerKind::PixelTag),
+            "local_storage" => Some(TrackerKind::LocalStorage),
+            _ => None,
+        }
+    }
 }
 
 impl CookieRule {
@@ -123,6 +230,10 @@ impl Config {
         self.categories.iter().find(|c| c.id == id)
     }
 
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
     /// The services declared in a category, in config order.
     pub fn services_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Service> + 'a {
         self.services.iter().filter(move |s| s.category == category)
@@ -159,7 +270,12 @@ pub enum Problem {
     InvalidCookieName(String),
     InvalidDomain(String),
     UnsupportedLanguage(String),
+    InvalidLanguageTag(String),
     OutOfRange { value: u64, min: u64, max: u64 },
+    NotOneOf { value: String, allowed: &'static str },
+    MissingTranslations(Vec<&'static str>),
+    /// A category with `required` and `separate_consent` both on (required is never asked).
+    RequiredAndSeparate,
 }
 
 impl fmt::Display for Problem {
@@ -179,10 +295,20 @@ impl fmt::Display for Problem {
             Problem::UnsafeUrl(url) => write!(f, "\"{url}\" is not an http(s) or relative URL"),
             Problem::InvalidCookieName(name) => write!(f, "invalid cookie name \"{name}\""),
             Problem::InvalidDomain(d) => write!(f, "invalid domain \"{d}\""),
-            Problem::UnsupportedLanguage(l) => {
-                write!(f, "language \"{l}\" is not supported (built in: {})", BUILT_IN_LANGUAGES.join(", "))
-            }
+            Problem::UnsupportedLanguage(l) => write!(
+                f,
+                "language \"{l}\" has no texts (built in: {}; add others under \"translations\")",
+                BUILT_IN_LANGUAGES.join(", ")
+            ),
             Problem::OutOfRange { value, min, max } => write!(f, "{value} is out of range ({min} to {max})"),
+            Problem::NotOneOf { value, allowed } => write!(f, "\"{value}\" is not one of {allowed}"),
+            Problem::InvalidLanguageTag(tag) => write!(f, "\"{tag}\" is not a language tag like \"en\" or \"zh-CN\""),
+            Problem::MissingTranslations(keys) => {
+                write!(f, "a language without built-in texts needs every text; missing: {}", keys.join(", "))
+            }
+            Problem::RequiredAndSeparate => {
+                write!(f, "a required category is never asked, so it cannot need separate consent")
+            }
         }
     }
 }

@@ -2,9 +2,10 @@
 
 use super::json::Json;
 use super::{
-    CookieRule, CookieSettings, Category, Config, ConfigError, ConfigErrors, Problem, Service, Site, Text,
-    BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
+    Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, Layout, Position, Problem, Service,
+    Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
+use crate::i18n::{self, Key, KEYS};
 
 /// Collects problems while the document is read, so one pass reports all of them.
 struct Reader {
@@ -139,7 +140,7 @@ impl Reader {
                 for (lang, value) in members {
                     let entry_path = format!("{path}.{lang}");
                     if !is_language_tag(lang) {
-                        self.fail(entry_path.clone(), Problem::UnsupportedLanguage(lang.clone()));
+                        self.fail(entry_path.clone(), Problem::InvalidLanguageTag(lang.clone()));
                     }
                     match value {
                         Json::String(s) => entries.push((lang.clone(), s.clone())),
@@ -154,6 +155,16 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// A string that must be one of `allowed` (`"a", "b"` in the message).
+    fn choice<T>(&mut self, obj: &Obj, name: &str, allowed: &'static str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let value = self.string(obj, name, false)?;
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            self.fail(obj.path(name), Problem::NotOneOf { value, allowed });
+        }
+        parsed
     }
 
     fn url(&mut self, obj: &Obj, name: &str) -> Option<String> {
@@ -180,7 +191,10 @@ impl Reader {
 /// Reads and validates a whole configuration document.
 pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let mut r = Reader { errors: Vec::new() };
-    let known = ["$schema", "revision", "site", "languages", "language", "cookie", "categories", "services"];
+    let known = [
+        "$schema", "revision", "site", "languages", "language", "cookie", "ui", "translations",
+        "accept_all_includes_separate", "categories", "services",
+    ];
     let Some(root) = r.object(doc, "", &known) else {
         return Err(ConfigErrors(r.errors));
     };
@@ -193,7 +207,8 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
         Some(_) => r.integer(&root, "revision", 0, u32::MAX as u64).unwrap_or(0),
     };
     let site = read_site(&mut r, &root);
-    let languages = read_languages(&mut r, &root);
+    let translations = read_translations(&mut r, &root);
+    let languages = read_languages(&mut r, &root, &translations);
     let language = r.string(&root, "language", false).filter(|l| {
         let ok = languages.iter().any(|x| x.eq_ignore_ascii_case(l));
         if !ok {
@@ -202,11 +217,24 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
         ok
     });
     let cookie = read_cookie(&mut r, &root);
+    let ui = read_ui(&mut r, &root);
+    let accept_all_includes_separate = r.boolean(&root, "accept_all_includes_separate");
     let categories = read_categories(&mut r, &root);
     let services = read_services(&mut r, &root, &categories);
 
     if r.errors.is_empty() {
-        Ok(Config { revision, site, languages, language, cookie, categories, services })
+        Ok(Config {
+            revision,
+            site,
+            languages,
+            language,
+            cookie,
+            ui,
+            translations,
+            accept_all_includes_separate,
+            categories,
+            services,
+        })
     } else {
         Err(ConfigErrors(r.errors))
     }
@@ -229,7 +257,46 @@ fn read_site(r: &mut Reader, root: &Obj) -> Site {
     }
 }
 
-fn read_languages(r: &mut Reader, root: &Obj) -> Vec<String> {
+fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, String)>)> {
+    let Some(value) = root.get("translations") else { return Vec::new() };
+    let Some(Json::Object(langs)) = Some(value) else {
+        r.wrong_type("translations", "an object of texts by language", value);
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (lang, table) in langs {
+        let path = format!("translations.{lang}");
+        if !is_language_tag(lang) {
+            r.fail(path, Problem::InvalidLanguageTag(lang.clone()));
+            continue;
+        }
+        let Json::Object(entries) = table else {
+            r.wrong_type(&path, "an object of texts", table);
+            continue;
+        };
+        let mut texts = Vec::new();
+        for (name, text) in entries {
+            let entry_path = format!("{path}.{name}");
+            match (Key::from_name(name), text) {
+                (None, _) => r.fail(entry_path, Problem::UnknownField),
+                (Some(key), Json::String(s)) if !s.trim().is_empty() => texts.push((key, s.clone())),
+                (Some(_), Json::String(_)) => r.fail(entry_path, Problem::Empty),
+                (Some(_), other) => r.wrong_type(&entry_path, "a string", other),
+            }
+        }
+        if i18n::built_in(lang).is_none() {
+            let missing: Vec<&'static str> =
+                KEYS.iter().filter(|k| !texts.iter().any(|(t, _)| t == *k)).map(|k| k.name()).collect();
+            if !missing.is_empty() {
+                r.fail(path, Problem::MissingTranslations(missing));
+            }
+        }
+        out.push((lang.clone(), texts));
+    }
+    out
+}
+
+fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key, String)>)]) -> Vec<String> {
     let default = || BUILT_IN_LANGUAGES.iter().map(|s| s.to_string()).collect();
     let Some(items) = r.array(root, "languages") else { return default() };
     if items.is_empty() {
@@ -240,11 +307,18 @@ fn read_languages(r: &mut Reader, root: &Obj) -> Vec<String> {
     for (i, item) in items.iter().enumerate() {
         let path = join("languages", i);
         match item {
-            Json::String(tag) => match BUILT_IN_LANGUAGES.iter().find(|b| b.eq_ignore_ascii_case(tag)) {
-                Some(builtin) if out.iter().any(|o| o == builtin) => r.fail(path, Problem::Duplicate(tag.clone())),
-                Some(builtin) => out.push(builtin.to_string()),
-                None => r.fail(path, Problem::UnsupportedLanguage(tag.clone())),
-            },
+            Json::String(tag) => {
+                let known = BUILT_IN_LANGUAGES
+                    .iter()
+                    .map(|b| b.to_string())
+                    .chain(translations.iter().map(|(l, _)| l.clone()))
+                    .find(|l| l.eq_ignore_ascii_case(tag));
+                match known {
+                    Some(lang) if out.contains(&lang) => r.fail(path, Problem::Duplicate(tag.clone())),
+                    Some(lang) => out.push(lang),
+                    None => r.fail(path, Problem::UnsupportedLanguage(tag.clone())),
+                }
+            }
             other => r.wrong_type(&path, "a language tag string", other),
         }
     }
@@ -274,6 +348,57 @@ fn read_cookie(r: &mut Reader, root: &Obj) -> CookieSettings {
     settings
 }
 
+fn read_ui(r: &mut Reader, root: &Obj) -> UiSettings {
+    let mut ui = UiSettings {
+        layout: Layout::Bar,
+        position: Position::Bottom,
+        block_page: false,
+        theme: Theme::Auto,
+        floating_button: true,
+    };
+    let Some(value) = root.get("ui") else { return ui };
+    let known = ["layout", "position", "block_page", "theme", "floating_button"];
+    let Some(obj) = r.object(value, "ui", &known) else { return ui };
+    ui.layout = r
+        .choice(&obj, "layout", r#""bar", "box", "modal""#, |v| match v {
+            "bar" => Some(Layout::Bar),
+            "box" => Some(Layout::Box),
+            "modal" => Some(Layout::Modal),
+            _ => None,
+        })
+        .unwrap_or(Layout::Bar);
+    let (default, allowed, positions): (Position, &'static str, &[Position]) = match ui.layout {
+        Layout::Bar => (Position::Bottom, r#""top", "bottom""#, &[Position::Top, Position::Bottom]),
+        Layout::Box => (
+            Position::BottomRight,
+            r#""top-left", "top-right", "bottom-left", "bottom-right""#,
+            &[Position::TopLeft, Position::TopRight, Position::BottomLeft, Position::BottomRight],
+        ),
+        Layout::Modal => (Position::Center, r#""center""#, &[Position::Center]),
+    };
+    ui.position = r
+        .choice(&obj, "position", allowed, |v| positions.iter().copied().find(|p| p.name() == v))
+        .unwrap_or(default);
+    ui.block_page = r.boolean(&obj, "block_page");
+    if ui.block_page && ui.layout != Layout::Modal {
+        r.fail("ui.block_page", Problem::NotOneOf { value: "true".into(), allowed: "false (only the modal layout can block the page)" });
+    }
+    ui.theme = r
+        .choice(&obj, "theme", r#""auto", "light", "dark""#, |v| match v {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        })
+        .unwrap_or(Theme::Auto);
+    if let Some(Json::Bool(b)) = obj.get("floating_button") {
+        ui.floating_button = *b;
+    } else if obj.get("floating_button").is_some() {
+        r.boolean(&obj, "floating_button");
+    }
+    ui
+}
+
 fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
     let Some(items) = r.array(root, "categories") else {
         if root.get("categories").is_none() {
@@ -287,7 +412,8 @@ fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
     let mut out: Vec<Category> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("categories", i);
-        let Some(obj) = r.object(item, &path, &["id", "required", "title", "description"]) else { continue };
+        let known = ["id", "required", "separate_consent", "title", "description"];
+        let Some(obj) = r.object(item, &path, &known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
             if out.iter().any(|c| &c.id == id) {
@@ -295,10 +421,14 @@ fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
             }
         }
         let required = r.boolean(&obj, "required");
+        let separate_consent = r.boolean(&obj, "separate_consent");
+        if required && separate_consent {
+            r.fail(obj.path("separate_consent"), Problem::RequiredAndSeparate);
+        }
         let title = r.text(&obj, "title", true);
         let description = r.text(&obj, "description", false);
         if let (Some(id), Some(title)) = (id, title) {
-            out.push(Category { id, required, title, description });
+            out.push(Category { id, required, separate_consent, title, description });
         }
     }
     out
@@ -309,7 +439,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
     let mut out: Vec<Service> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("services", i);
-        let known = ["id", "name", "category", "cookies", "description"];
+        let known = ["id", "name", "provider", "category", "separate_consent", "cookies", "description"];
         let Some(obj) = r.object(item, &path, &known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
@@ -318,6 +448,8 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
             }
         }
         let name = r.string(&obj, "name", true);
+        let provider = r.string(&obj, "provider", false);
+        let separate_consent = r.boolean(&obj, "separate_consent");
         let category = r.string(&obj, "category", true).filter(|c| {
             // Only report an unknown category when the categories themselves were readable.
             let known = categories.iter().any(|k| &k.id == c) || categories.is_empty();
@@ -329,7 +461,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
         let cookies = read_cookie_rules(r, &obj);
         let description = r.text(&obj, "description", false);
         if let (Some(id), Some(name), Some(category)) = (id, name, category) {
-            out.push(Service { id, name, category, cookies, description });
+            out.push(Service { id, name, provider, category, separate_consent, cookies, description });
         }
     }
     out
@@ -341,14 +473,26 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
     for (i, item) in items.iter().enumerate() {
         let path = join(&service.path("cookies"), i);
         let rule = match item {
-            Json::String(name) => Some(CookieRule { name: name.clone(), domain: None }),
-            other => r.object(other, &path, &["name", "domain"]).and_then(|obj| {
-                let name = r.string(&obj, "name", true)?;
-                Some(CookieRule { name, domain: r.domain(&obj, "domain") })
+            Json::String(name) => Some(CookieRule {
+                name: name.clone(),
+                domain: None,
+                kind: TrackerKind::Cookie,
+                duration: None,
+                purpose: None,
+            }),
+            other => r.object(other, &path, &["name", "domain", "kind", "duration", "purpose"]).and_then(|obj| {
+                let name = r.string(&obj, "name", true);
+                let domain = r.domain(&obj, "domain");
+                let allowed = r#""cookie", "web_beacon", "pixel_tag", "local_storage""#;
+                let kind = r.choice(&obj, "kind", allowed, TrackerKind::from_name).unwrap_or(TrackerKind::Cookie);
+                let duration = r.text(&obj, "duration", false);
+                let purpose = r.text(&obj, "purpose", false);
+                Some(CookieRule { name: name?, domain, kind, duration, purpose })
             }),
         };
         match rule {
-            Some(rule) if is_cookie_token(&rule.name) => out.push(rule),
+            // Only cookie names are bound by the cookie grammar; a storage key or beacon name is free text.
+            Some(rule) if rule.kind != TrackerKind::Cookie || is_cookie_token(&rule.name) => out.push(rule),
             Some(rule) => {
                 let at = if matches!(item, Json::String(_)) { path } else { format!("{path}.name") };
                 r.fail(at, Problem::InvalidCookieName(rule.name));

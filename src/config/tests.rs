@@ -21,7 +21,7 @@ fn the_demo_config_is_valid() {
     assert_eq!(config.revision, 1);
     assert_eq!(config.languages, ["zh-CN", "en"]);
     let ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing"]);
+    assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing", "personalised"]);
     assert!(config.category("necessary").unwrap().required);
     assert_eq!(config.category("analytics").unwrap().title.get("zh-CN"), "统计分析");
     assert_eq!(config.services_in("analytics").count(), 1);
@@ -138,8 +138,8 @@ fn unsupported_languages_are_refused() {
     assert_eq!(
         errors(text),
         [
-            r#"languages[1]: language "xx" is not supported (built in: en, zh-CN)"#,
-            r#"language: language "fr" is not supported (built in: en, zh-CN)"#,
+            r#"languages[1]: language "xx" has no texts (built in: en, zh-CN; add others under "translations")"#,
+            r#"language: language "fr" has no texts (built in: en, zh-CN; add others under "translations")"#,
         ]
     );
 }
@@ -159,7 +159,7 @@ fn service_cookie_rules_accept_names_and_patterns() {
 
 #[test]
 fn glob_patterns_match_anywhere() {
-    let rule = |p: &str| CookieRule { name: p.into(), domain: None };
+    let rule = |p: &str| CookieRule { name: p.into(), domain: None, kind: TrackerKind::Cookie, duration: None, purpose: None };
     assert!(rule("*").matches("anything"));
     assert!(rule("a*c").matches("abc") && rule("a*c").matches("ac") && !rule("a*c").matches("ab"));
     assert!(rule("*_id").matches("lt_stats_id") && !rule("*_id").matches("id"));
@@ -170,4 +170,72 @@ fn glob_patterns_match_anywhere() {
 fn oversized_config_is_refused_before_parsing() {
     let text = format!("{{\"x\": \"{}\"}}", "a".repeat(MAX_CONFIG_BYTES));
     assert!(errors(&text)[0].contains("more than the limit"));
+}
+
+fn with(extra: &str) -> String {
+    format!(
+        r#"{{"revision": 1, "site": {{"controller": "x"}}, "categories": [{{"id": "a", "title": "A"}}]{extra}}}"#
+    )
+}
+
+#[test]
+fn ui_settings_default_to_a_bottom_bar_following_the_system_theme() {
+    let ui = Config::parse(&with("")).unwrap().ui;
+    assert_eq!((ui.layout, ui.position, ui.theme, ui.block_page, ui.floating_button),
+        (Layout::Bar, Position::Bottom, Theme::Auto, false, true));
+    let ui = Config::parse(&with(r#", "ui": {"layout": "box"}"#)).unwrap().ui;
+    assert_eq!(ui.position, Position::BottomRight);
+    let ui = Config::parse(&with(r#", "ui": {"layout": "modal", "block_page": true, "theme": "dark"}"#)).unwrap().ui;
+    assert_eq!((ui.layout, ui.block_page, ui.theme), (Layout::Modal, true, Theme::Dark));
+}
+
+#[test]
+fn ui_settings_are_checked_against_the_layout() {
+    assert_eq!(
+        errors(&with(r#", "ui": {"layout": "box", "position": "top", "theme": "pink", "block_page": true}"#)),
+        [
+            r#"ui.position: "top" is not one of "top-left", "top-right", "bottom-left", "bottom-right""#,
+            r#"ui.block_page: "true" is not one of false (only the modal layout can block the page)"#,
+            r#"ui.theme: "pink" is not one of "auto", "light", "dark""#,
+        ]
+    );
+}
+
+#[test]
+fn a_new_language_needs_every_text() {
+    let text = with(r#", "languages": ["en", "fr"], "translations": {"fr": {"accept_all": "Tout accepter", "nope": "x"}}"#);
+    let errs = errors(&text);
+    assert_eq!(errs[0], "translations.fr.nope: unknown field (check the spelling)");
+    assert!(errs[1].starts_with("translations.fr: a language without built-in texts needs every text; missing: language_name, banner_title,"), "{}", errs[1]);
+    assert_eq!(errs.len(), 2);
+}
+
+#[test]
+fn built_in_languages_take_partial_overrides() {
+    let config = Config::parse(&with(r#", "translations": {"zh-CN": {"accept_all": "同意全部"}}"#)).unwrap();
+    assert_eq!(crate::i18n::texts(&config, "zh-CN").get(crate::i18n::Key::AcceptAll), "同意全部");
+}
+
+#[test]
+fn separate_consent_cannot_be_required() {
+    let text = r#"{"revision": 1, "site": {"controller": "x"},
+                   "categories": [{"id": "a", "title": "A", "required": true, "separate_consent": true}]}"#;
+    assert_eq!(errors(text), ["categories[0].separate_consent: a required category is never asked, so it cannot need separate consent"]);
+}
+
+#[test]
+fn declarations_carry_kind_duration_and_purpose() {
+    let svc = r#"{"id": "px", "name": "Pixel", "provider": "AdNet Ltd", "category": "necessary", "separate_consent": true,
+                  "cookies": [{"name": "px.gif?id=*", "kind": "pixel_tag", "duration": "session", "purpose": {"en": "Conversions"}},
+                              {"name": "ad_state", "kind": "local_storage"}, {"name": "x", "kind": "flash"}]}"#;
+    assert_eq!(errors(&minimal("", svc)),
+        [r#"services[0].cookies[2].kind: "flash" is not one of "cookie", "web_beacon", "pixel_tag", "local_storage""#]);
+    let svc = svc.replace(r#", {"name": "x", "kind": "flash"}"#, "");
+    let config = Config::parse(&minimal("", &svc)).unwrap();
+    let service = config.service("px").unwrap();
+    assert!(service.separate_consent);
+    assert_eq!(service.provider.as_deref(), Some("AdNet Ltd"));
+    assert_eq!(service.cookies[0].kind, TrackerKind::PixelTag);
+    assert_eq!(service.cookies[0].purpose.as_ref().unwrap().get("zh-CN"), "Conversions");
+    assert_eq!(service.cookies[1].kind, TrackerKind::LocalStorage);
 }

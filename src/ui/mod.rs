@@ -1,231 +1,501 @@
-//! The banner and the preference panel, built from config and consent inside an open shadow
-//! root so the site's CSS cannot reach them. The UI owns its open/closed state and reports
-//! what the visitor did as an [`Action`]; it never records a choice itself.
+//! The banner, the preference panel, the separate-consent step and the floating button, built
+//! from config and consent inside an open shadow root so the site's CSS cannot reach them.
+//!
+//! The UI owns its own state (what is open, the language shown, where focus came from, a
+//! switch waiting for separate consent) and reports what the visitor decided as an
+//! [`Action`]; it never records a choice itself.
 
+mod build;
 mod dom;
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
 
 use crate::browser::{Context, DomError};
-use crate::config::Config;
+use crate::config::{Config, Layout, Theme};
 use crate::consent::Consent;
-use crate::i18n;
+use crate::i18n::{self, Texts};
 use dom::{append, el};
 
-/// What the visitor asked for.
+/// What the visitor decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     AcceptAll,
     RejectAll,
-    /// Save exactly the categories switched on in the panel.
-    Save(Vec<String>),
+    /// Exactly the switches that are on in the panel.
+    Save { categories: Vec<String>, services: Vec<String> },
 }
 
-/// The mounted banner and panel.
-pub struct Ui {
-    root: ShadowRoot,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Nothing,
+    Banner,
+    Panel,
 }
+
+struct State {
+    texts: Texts,
+    open: Open,
+    /// The granted categories and services of the choice that holds, if any.
+    granted: Option<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Where focus was before the UI took it, to give it back on close.
+    return_focus: Option<HtmlElement>,
+    /// A separate-consent switch waiting for confirmation: ("category" | "service", id).
+    pending: Option<(&'static str, String)>,
+}
+
+struct Inner {
+    doc: Document,
+    root: ShadowRoot,
+    /// Holds the rendered UI; its content is rebuilt when the language changes.
+    frame: Element,
+    config: Rc<Config>,
+    state: RefCell<State>,
+    on_action: Box<dyn Fn(Action)>,
+}
+
+/// The mounted UI. Cheap to clone.
+#[derive(Clone)]
+pub struct Ui(Rc<Inner>);
+
+const FOCUSABLE: &str = "button:not([disabled]), [href], input:not([disabled]), select, summary";
 
 impl Ui {
-    /// Builds the banner and panel (both hidden) at the end of `<body>`. Clicks are reported
-    /// through `on_action`.
+    /// Mounts the (closed) UI at the end of `<body>`; decisions are reported through `on_action`.
     pub fn mount(
         doc: &Document,
         style_url: &str,
-        config: &Config,
+        config: Rc<Config>,
         lang: &str,
         on_action: impl Fn(Action) + 'static,
     ) -> Result<Ui, DomError> {
         let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "")?;
-        let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).context("attach a shadow root")?;
-        let t = i18n::strings(lang);
-
+        if config.ui.theme != Theme::Auto {
+            host.set_attribute("data-theme", config.ui.theme.name()).context("set the theme")?;
+        }
+        let root = host
+            .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+            .context("attach a shadow root")?;
         let style = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
-        // Nothing shows until the styles are there (or have failed: then show it plain, a
-        // choice must stay possible).
-        let shell = el(doc, "div", &[("class", "accord"), ("lang", lang), ("hidden", "")], "")?;
+        // Nothing shows until the styles are there (or have failed: a choice must stay possible).
+        let frame = el(doc, "div", &[("class", "accord-frame"), ("hidden", "")], "")?;
         let reveal = {
-            let shell = shell.clone();
+            let frame = frame.clone();
             Closure::<dyn Fn()>::new(move || {
-                let _ = shell.remove_attribute("hidden");
+                let _ = frame.remove_attribute("hidden");
             })
         };
-        style.add_event_listener_with_callback("load", reveal.as_ref().unchecked_ref()).context("watch the styles")?;
-        style.add_event_listener_with_callback("error", reveal.as_ref().unchecked_ref()).context("watch the styles")?;
+        for event in ["load", "error"] {
+            style.add_event_listener_with_callback(event, reveal.as_ref().unchecked_ref()).context("watch the styles")?;
+        }
         reveal.forget();
-
-        let banner = build_banner(doc, config, t)?;
-        let panel = build_panel(doc, config, t, lang)?;
-        append(&shell, &[&banner, &panel])?;
         root.append_child(&style).context("insert the styles")?;
-        root.append_child(&shell).context("insert the banner")?;
-        let body = doc.body().context("find <body>")?;
-        body.append_child(&host).context("insert the banner host")?;
+        root.append_child(&frame).context("insert the banner")?;
+        doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
 
-        let ui = Ui { root };
-        ui.listen(on_action)?;
+        let state = State {
+            texts: i18n::texts(&config, lang),
+            open: Open::Nothing,
+            granted: None,
+            return_focus: None,
+            pending: None,
+        };
+        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, config, state: RefCell::new(state), on_action: Box::new(on_action) }));
+        ui.render()?;
+        ui.listen()?;
         Ok(ui)
     }
 
-    fn part(&self, name: &str) -> Result<Element, DomError> {
-        let selector = format!("[data-accord=\"{name}\"]");
-        self.root.query_selector(&selector).context("find a part of the banner")?.context("find a part of the banner")
+    /// (Re)builds everything in the current language, keeping the panel's switches as they were.
+    fn render(&self) -> Result<(), DomError> {
+        let inner = &self.0;
+        let switches = self.switches_on();
+        let texts = inner.state.borrow().texts.clone();
+        let doc = &inner.doc;
+        let config = &inner.config;
+        let lang = texts.lang.as_str();
+        let dir = if ["ar", "he", "fa", "ur"].contains(&lang.split('-').next().unwrap_or("")) { "rtl" } else { "ltr" };
+        let shell = el(
+            doc,
+            "div",
+            &[
+                ("class", "accord"),
+                ("lang", lang),
+                ("dir", dir),
+                ("data-layout", config.ui.layout.name()),
+                ("data-position", config.ui.position.name()),
+            ],
+            "",
+        )?;
+        let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "")?;
+        append(
+            &shell,
+            &[
+                &overlay,
+                &build::banner(doc, config, &texts)?,
+                &build::panel(doc, config, &texts)?,
+                &build::confirm(doc, &texts)?,
+                &build::floating(doc, &texts)?,
+            ],
+        )?;
+        inner.frame.set_text_content(None);
+        append(&inner.frame, &[&shell])?;
+        if let Some((categories, services)) = switches {
+            self.set_switches(&categories, &services);
+        }
+        self.apply_visibility()
     }
 
-    fn listen(&self, on_action: impl Fn(Action) + 'static) -> Result<(), DomError> {
-        let root = self.root.clone();
-        let on_action = Rc::new(on_action);
-        let handler = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            let Ok(Some(button)) = target.closest("button[data-accord]") else { return };
-            let action = match button.get_attribute("data-accord").as_deref() {
-                Some("accept-all") => Action::AcceptAll,
-                Some("reject-all") => Action::RejectAll,
-                Some("save") => Action::Save(switched_on(&root)),
-                Some("preferences") => {
-                    set_hidden(&root, "banner", true);
-                    set_hidden(&root, "panel", false);
-                    return;
+    fn part(&self, hook: &str) -> Option<Element> {
+        self.0.root.query_selector(&format!("[data-accord=\"{hook}\"]")).ok().flatten()
+    }
+
+    fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
+        let Ok(list) = self.0.root.query_selector_all(&format!("input[data-{kind}]")) else { return Vec::new() };
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlInputElement>().ok()).collect()
+    }
+
+    fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
+        self.inputs(kind).into_iter().find(|i| i.get_attribute(&format!("data-{kind}")).as_deref() == Some(id))
+    }
+
+    /// The ids whose switches are on, categories then services; `None` before the first render.
+    fn switches_on(&self) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+        let on = |kind: &str| -> BTreeSet<String> {
+            let attr = format!("data-{kind}");
+            self.inputs(kind).iter().filter(|i| i.checked()).filter_map(|i| i.get_attribute(&attr)).collect()
+        };
+        let categories = on("category");
+        (!self.inputs("category").is_empty()).then(|| (categories, on("service")))
+    }
+
+    fn set_switches(&self, categories: &BTreeSet<String>, services: &BTreeSet<String>) {
+        for (kind, on) in [("category", categories), ("service", services)] {
+            let attr = format!("data-{kind}");
+            for input in self.inputs(kind).iter().filter(|i| !i.disabled()) {
+                input.set_checked(input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
+            }
+        }
+    }
+
+    /// Shows what the state says is open; hides the rest.
+    fn apply_visibility(&self) -> Result<(), DomError> {
+        let (open, pending, chosen) = {
+            let st = self.0.state.borrow();
+            (st.open, st.pending.is_some(), st.granted.is_some())
+        };
+        let blocking = self.0.config.ui.layout == Layout::Modal && self.0.config.ui.block_page;
+        let floating = chosen && self.0.config.ui.floating_button && open == Open::Nothing;
+        let shown = [
+            ("banner", open == Open::Banner),
+            ("panel", open == Open::Panel),
+            ("confirm", open == Open::Panel && pending),
+            ("overlay", open == Open::Panel || (open == Open::Banner && blocking)),
+            ("floating", floating),
+        ];
+        for (hook, visible) in shown {
+            if let Some(part) = self.part(hook) {
+                if visible {
+                    part.remove_attribute("hidden").context("show a part of the banner")?;
+                } else {
+                    part.set_attribute("hidden", "").context("hide a part of the banner")?;
                 }
-                _ => return,
-            };
-            on_action(action);
-        });
-        self.root
-            .add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())
-            .context("listen for clicks")?;
-        handler.forget();
+            }
+        }
         Ok(())
     }
 
-    /// Shows the first layer and closes the panel.
-    pub fn show_banner(&self) -> Result<(), DomError> {
-        self.part("panel")?.set_attribute("hidden", "").context("hide the panel")?;
-        self.part("banner")?.remove_attribute("hidden").context("show the banner")
-    }
-
-    /// Opens the panel with its switches set from `consent` (all off but required without one).
-    pub fn show_panel(&self, consent: Option<&Consent>) -> Result<(), DomError> {
-        let inputs = self.root.query_selector_all("input[data-category]").context("find the switches")?;
-        for i in 0..inputs.length() {
-            let Some(input) = inputs.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) else { continue };
-            if !input.disabled() {
-                let id = input.get_attribute("data-category").unwrap_or_default();
-                input.set_checked(consent.is_some_and(|c| c.allows(&id)));
+    /// Opens the banner or the panel, remembering where focus was, and moves focus into it.
+    fn open(&self, what: Open) -> Result<(), DomError> {
+        {
+            let mut st = self.0.state.borrow_mut();
+            if st.open == Open::Nothing {
+                st.return_focus = self.0.doc.active_element().and_then(|e| e.dyn_into::<HtmlElement>().ok());
             }
+            st.open = what;
+            st.pending = None;
         }
-        self.part("banner")?.set_attribute("hidden", "").context("hide the banner")?;
-        self.part("panel")?.remove_attribute("hidden").context("show the panel")
+        if what == Open::Panel {
+            let granted = self.0.state.borrow().granted.clone();
+            let (categories, services) = granted.unwrap_or_default();
+            self.set_switches(&categories, &services);
+        }
+        self.apply_visibility()?;
+        let hook = if what == Open::Panel { "panel" } else { "banner" };
+        focus(self.part(hook));
+        Ok(())
     }
 
-    /// Closes banner and panel.
-    pub fn hide(&self) -> Result<(), DomError> {
-        self.part("banner")?.set_attribute("hidden", "").context("hide the banner")?;
-        self.part("panel")?.set_attribute("hidden", "").context("hide the panel")
+    /// Closes everything and gives focus back to where it was.
+    fn close_all(&self) -> Result<(), DomError> {
+        let back = {
+            let mut st = self.0.state.borrow_mut();
+            st.open = Open::Nothing;
+            st.pending = None;
+            st.return_focus.take()
+        };
+        self.apply_visibility()?;
+        if let Some(el) = back.filter(|e| e.is_connected()) {
+            let _ = el.focus();
+        }
+        Ok(())
+    }
+
+    /// Esc or the close button on the panel: never a choice. Without a choice yet, the banner
+    /// comes back, since the visitor still has to decide.
+    fn close_panel(&self) -> Result<(), DomError> {
+        if self.0.state.borrow().granted.is_some() {
+            return self.close_all();
+        }
+        self.0.state.borrow_mut().open = Open::Banner;
+        self.apply_visibility()?;
+        focus(self.part("preferences"));
+        Ok(())
+    }
+
+    /// Shows the first layer.
+    pub fn show_banner(&self) -> Result<(), DomError> {
+        self.open(Open::Banner)
+    }
+
+    /// Opens the preference panel, its switches set from the choice that holds.
+    pub fn show_panel(&self) -> Result<(), DomError> {
+        self.open(Open::Panel)
+    }
+
+    /// A choice holds (made now, or read at start): remember it and close.
+    pub fn chosen(&self, consent: &Consent) -> Result<(), DomError> {
+        self.0.state.borrow_mut().granted = Some((consent.granted.clone(), consent.services.clone()));
+        self.close_all()
+    }
+
+    fn report(&self, action: Action) {
+        (self.0.on_action)(action);
+    }
+
+    fn on_click(&self, target: &Element) -> Result<(), DomError> {
+        let Some(control) = target.closest("[data-accord]").ok().flatten() else { return Ok(()) };
+        match control.get_attribute("data-accord").as_deref() {
+            Some("accept-all") => self.report(Action::AcceptAll),
+            Some("reject-all") => self.report(Action::RejectAll),
+            Some("save") => {
+                let (categories, services) = self.switches_on().unwrap_or_default();
+                self.report(Action::Save {
+                    categories: categories.into_iter().collect(),
+                    services: services.into_iter().collect(),
+                });
+            }
+            Some("preferences") | Some("floating") => self.open(Open::Panel)?,
+            Some("close") => self.close_panel()?,
+            Some("confirm-yes") => self.settle_pending(true)?,
+            Some("confirm-no") => self.settle_pending(false)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_change(&self, target: &Element) -> Result<(), DomError> {
+        if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
+            let lang = select.value();
+            if self.0.config.languages.contains(&lang) {
+                self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
+                self.render()?;
+                focus(self.part("language"));
+            }
+            return Ok(());
+        }
+        let Some(input) = target.dyn_ref::<HtmlInputElement>() else { return Ok(()) };
+        let (kind, id) = match (input.get_attribute("data-category"), input.get_attribute("data-service")) {
+            (Some(id), _) => ("category", id),
+            (_, Some(id)) => ("service", id),
+            _ => return Ok(()),
+        };
+        let separate = match kind {
+            "category" => self.0.config.category(&id).is_some_and(|c| c.separate_consent),
+            _ => self.0.config.service(&id).is_some_and(|s| s.separate_consent),
+        };
+        if input.checked() && separate {
+            // Not on until the visitor confirms it on its own.
+            input.set_checked(false);
+            return self.ask_separately(kind, id);
+        }
+        self.cascade(kind, &id, input.checked());
+        Ok(())
+    }
+
+    /// Keeps categories and their services consistent: a category switched on turns on its
+    /// services (except those needing separate consent), off turns them all off; a service
+    /// switched on turns its category on, and the last one off turns it off.
+    fn cascade(&self, kind: &str, id: &str, on: bool) {
+        let config = &self.0.config;
+        if kind == "category" {
+            for service in config.services_in(id) {
+                if let Some(input) = self.input("service", &service.id) {
+                    if !on || !service.separate_consent {
+                        input.set_checked(on);
+                    }
+                }
+            }
+            return;
+        }
+        let Some(service) = config.service(id) else { return };
+        let Some(category) = self.input("category", &service.category) else { return };
+        if on {
+            category.set_checked(true);
+        } else {
+            let any_on = config.services_in(&service.category).any(|s| self.input("service", &s.id).is_some_and(|i| i.checked()));
+            category.set_checked(any_on);
+        }
+    }
+
+    fn ask_separately(&self, kind: &'static str, id: String) -> Result<(), DomError> {
+        let config = &self.0.config;
+        let lang = self.0.state.borrow().texts.lang.clone();
+        let (title, description) = match kind {
+            "category" => config.category(&id).map(|c| (c.title.get(&lang).to_string(), c.description.as_ref())),
+            _ => config.service(&id).map(|s| (s.name.clone(), s.description.as_ref())),
+        }
+        .unwrap_or_default();
+        let description = description.map(|d| d.get(&lang).to_string()).unwrap_or_default();
+        if let Some(item) = self.part("confirm-item") {
+            item.set_text_content(Some(&format!("{title}: {description}").trim_end_matches(": ").to_string()));
+        }
+        self.0.state.borrow_mut().pending = Some((kind, id));
+        self.apply_visibility()?;
+        focus(self.part("confirm"));
+        Ok(())
+    }
+
+    fn settle_pending(&self, agreed: bool) -> Result<(), DomError> {
+        let Some((kind, id)) = self.0.state.borrow_mut().pending.take() else { return Ok(()) };
+        self.apply_visibility()?;
+        let input = self.input(kind, &id);
+        if agreed {
+            if let Some(input) = &input {
+                input.set_checked(true);
+            }
+            self.cascade(kind, &id, true);
+        }
+        focus(input.map(Element::from));
+        Ok(())
+    }
+
+    /// The dialog that has the keyboard now, and whether it is modal (traps focus).
+    fn active_dialog(&self) -> Option<(Element, bool)> {
+        let st = self.0.state.borrow();
+        match st.open {
+            Open::Panel if st.pending.is_some() => self.part("confirm").map(|d| (d, true)),
+            Open::Panel => self.part("panel").map(|d| (d, true)),
+            Open::Banner => self.part("banner").map(|d| (d, self.0.config.ui.layout == Layout::Modal)),
+            Open::Nothing => None,
+        }
+    }
+
+    fn on_key(&self, event: &KeyboardEvent) -> Result<(), DomError> {
+        let key = event.key();
+        if key == "Escape" {
+            let (open, pending) = {
+                let st = self.0.state.borrow();
+                (st.open, st.pending.is_some())
+            };
+            if pending {
+                event.prevent_default();
+                return self.settle_pending(false);
+            }
+            if open == Open::Panel {
+                event.prevent_default();
+                return self.close_panel();
+            }
+            return Ok(());
+        }
+        if key != "Tab" {
+            return Ok(());
+        }
+        let Some((dialog, true)) = self.active_dialog() else { return Ok(()) };
+        let focusables = visible_focusables(&dialog);
+        let (Some(first), Some(last)) = (focusables.first(), focusables.last()) else { return Ok(()) };
+        let active = self.0.root.active_element();
+        let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)) && a != &dialog);
+        let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
+        let target = if !inside {
+            Some(if event.shift_key() { last } else { first })
+        } else if event.shift_key() && at(first) {
+            Some(last)
+        } else if !event.shift_key() && at(last) {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(target) = target {
+            event.prevent_default();
+            let _ = target.focus();
+        }
+        Ok(())
+    }
+
+    fn listen(&self) -> Result<(), DomError> {
+        let root = &self.0.root;
+        let ui = self.clone();
+        on(root.as_ref(), "click", move |e: web_sys::Event| {
+            if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                report_error(ui.on_click(&target));
+            }
+        })?;
+        let ui = self.clone();
+        on(root.as_ref(), "change", move |e: web_sys::Event| {
+            if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                report_error(ui.on_change(&target));
+            }
+        })?;
+        let ui = self.clone();
+        on(root.as_ref(), "keydown", move |e: web_sys::Event| {
+            if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
+                report_error(ui.on_key(key));
+            }
+        })?;
+        // Any element of the page with data-accord-open reopens the panel.
+        let ui = self.clone();
+        on(self.0.doc.as_ref(), "click", move |e: web_sys::Event| {
+            let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            if let Ok(Some(_)) = target.closest("[data-accord-open]") {
+                e.prevent_default();
+                report_error(ui.open(Open::Panel));
+            }
+        })
     }
 }
 
-fn set_hidden(root: &ShadowRoot, part: &str, hidden: bool) {
-    if let Ok(Some(node)) = root.query_selector(&format!("[data-accord=\"{part}\"]")) {
-        let _ = if hidden { node.set_attribute("hidden", "") } else { node.remove_attribute("hidden") };
+fn on(target: &web_sys::EventTarget, event: &str, handler: impl Fn(web_sys::Event) + 'static) -> Result<(), DomError> {
+    let closure = Closure::<dyn Fn(web_sys::Event)>::new(handler);
+    target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).context("listen for events")?;
+    // The UI lives as long as the page.
+    closure.forget();
+    Ok(())
+}
+
+fn report_error(result: Result<(), DomError>) {
+    if let Err(e) = result {
+        crate::browser::page::error(&e.to_string());
     }
 }
 
-/// The categories switched on in the panel.
-fn switched_on(root: &ShadowRoot) -> Vec<String> {
-    let Ok(inputs) = root.query_selector_all("input[data-category]") else { return Vec::new() };
-    (0..inputs.length())
-        .filter_map(|i| inputs.item(i)?.dyn_into::<HtmlInputElement>().ok())
-        .filter(|input| input.checked())
-        .filter_map(|input| input.get_attribute("data-category"))
+fn focus(target: Option<Element>) {
+    if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// The elements Tab can reach in `dialog`, in order (rendered ones only: not in a closed
+/// `<details>` or a hidden part).
+fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        .filter(|e| e.offset_parent().is_some())
         .collect()
-}
-
-fn actions(doc: &Document, t: &i18n::Strings, extra: Option<(&str, &str)>) -> Result<Element, DomError> {
-    let row = el(doc, "div", &[("class", "accord-actions")], "")?;
-    // The same element, class and styling for every choice: no nudging.
-    let mut buttons = vec![("accept-all", t.accept_all), ("reject-all", t.reject_all)];
-    buttons.extend(extra);
-    for (hook, label) in buttons {
-        let button = el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", hook)], label)?;
-        append(&row, &[&button])?;
-    }
-    Ok(row)
-}
-
-fn build_banner(doc: &Document, config: &Config, t: &i18n::Strings) -> Result<Element, DomError> {
-    let banner = el(
-        doc,
-        "div",
-        &[
-            ("class", "accord-banner"),
-            ("data-accord", "banner"),
-            ("role", "dialog"),
-            ("aria-labelledby", "accord-title"),
-            ("aria-describedby", "accord-text"),
-            ("hidden", ""),
-        ],
-        "",
-    )?;
-    let title = el(doc, "h2", &[("id", "accord-title"), ("class", "accord-title")], t.banner_title)?;
-    let text = el(doc, "p", &[("id", "accord-text"), ("class", "accord-text")], t.banner_text)?;
-    if let Some(url) = &config.site.policy_url {
-        let link = el(doc, "a", &[("href", url), ("class", "accord-link")], t.policy_link)?;
-        text.append_with_str_1(" ").context("add the policy link")?;
-        append(&text, &[&link])?;
-    }
-    let controller = el(doc, "p", &[("class", "accord-controller")], "")?;
-    controller.set_text_content(Some(&format!("{}{}", t.controller, config.site.controller)));
-    let row = actions(doc, t, Some(("preferences", t.preferences)))?;
-    append(&banner, &[&title, &text, &controller, &row])?;
-    Ok(banner)
-}
-
-fn build_panel(doc: &Document, config: &Config, t: &i18n::Strings, lang: &str) -> Result<Element, DomError> {
-    let panel = el(
-        doc,
-        "div",
-        &[
-            ("class", "accord-panel"),
-            ("data-accord", "panel"),
-            ("role", "dialog"),
-            ("aria-labelledby", "accord-panel-title"),
-            ("hidden", ""),
-        ],
-        "",
-    )?;
-    let title = el(doc, "h2", &[("id", "accord-panel-title"), ("class", "accord-title")], t.panel_title)?;
-    let list = el(doc, "ul", &[("class", "accord-categories")], "")?;
-    for category in &config.categories {
-        let item = el(doc, "li", &[("class", "accord-category")], "")?;
-        let input_id = format!("accord-cat-{}", category.id);
-        let label = el(doc, "label", &[("for", &input_id), ("class", "accord-category-title")], "")?;
-        let input = el(
-            doc,
-            "input",
-            &[("type", "checkbox"), ("role", "switch"), ("id", &input_id), ("data-category", &category.id)],
-            "",
-        )?;
-        if category.required {
-            input.set_attribute("checked", "").context("lock a required category")?;
-            input.set_attribute("disabled", "").context("lock a required category")?;
-        }
-        let name = el(doc, "span", &[], category.title.get(lang))?;
-        append(&label, &[&input, &name])?;
-        append(&item, &[&label])?;
-        if category.required {
-            append(&item, &[&el(doc, "span", &[("class", "accord-always-on")], t.always_on)?])?;
-        }
-        if let Some(description) = &category.description {
-            append(&item, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))?])?;
-        }
-        append(&list, &[&item])?;
-    }
-    let row = actions(doc, t, Some(("save", t.save)))?;
-    append(&panel, &[&title, &list, &row])?;
-    Ok(panel)
 }

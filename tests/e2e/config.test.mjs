@@ -51,7 +51,7 @@ test('a corrupt consent cookie is no choice: a warning, and the banner asks agai
   await banner(page).waitFor({ state: 'visible' });
   const warnings = console.filter((m) => m.type === 'warning').map((m) => m.text);
   assert.deepEqual(warnings, [
-    'Accord: the stored consent cookie is unreadable (expected 5 fields separated by \'.\', found 3); treating it as no choice',
+    'Accord: the stored consent cookie is unreadable (expected 6 fields separated by \'.\', found 3); treating it as no choice',
   ]);
   assert.deepEqual(await ran(page), ['necessary']);
   await context.close();
@@ -59,7 +59,7 @@ test('a corrupt consent cookie is no choice: a warning, and the banner asks agai
 
 test('a forged cookie granting an unknown category is not honoured', async () => {
   const context = await browser.newContext();
-  const value = `1.1.${Date.now()}.3f2b8c1e-9a4d-4c6e-8f00-123456789abc.ads+analytics+necessary`;
+  const value = `1.1.${Date.now()}.3f2b8c1e-9a4d-4c6e-8f00-123456789abc.ads+analytics+necessary.basket`;
   await context.addCookies([{ name: 'accord_consent', value, url: BASE }]);
   const { page } = await openPage(context);
   await visit(page, '/');

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, visit, banner, ran, cookieNames, consentCookie } from './helpers.mjs';
 
-const TRACKER_COOKIES = ['lt_ad_click', 'lt_lang', 'lt_stats_id'];
+const TRACKER_COOKIES = ['lt_ad_click', 'lt_lang', 'lt_partner_id', 'lt_stats_id'];
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -48,7 +48,8 @@ test('after Reject all and a reload: no banner, and still nothing gated ran', as
   await banner(page).waitFor({ state: 'hidden' });
   assert.deepEqual(await ran(page), ['necessary']);
   const consent = await page.evaluate(() => window.Accord.consent());
-  assert.deepEqual(consent.categories, { necessary: true, preferences: false, analytics: false, marketing: false });
+  assert.deepEqual(consent.categories, { necessary: true, preferences: false, analytics: false, marketing: false, personalised: false });
+  assert.deepEqual(consent.services, { basket: true, lang: false, 'site-stats': false, 'ad-pixel': false, 'ad-partners': false, recommend: false });
 
   await visit(page, '/');
   assert.equal(await banner(page).isVisible(), false, 'no banner after a choice');
@@ -58,7 +59,7 @@ test('after Reject all and a reload: no banner, and still nothing gated ran', as
   await context.close();
 });
 
-test('after Accept all every gated script runs, once, and the choice survives a reload', async () => {
+test('after Accept all every gated script runs, once, except what needs separate consent; the choice survives a reload', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
   await visit(page, '/en/');
@@ -68,14 +69,17 @@ test('after Accept all every gated script runs, once, and the choice survives a 
   // The status board says so, visibly.
   assert.match(await page.locator('[data-demo-status="analytics"]').textContent(), /^ran at /);
   const names = await cookieNames(context);
-  for (const c of TRACKER_COOKIES) assert.ok(names.includes(c), `${c} was set`);
+  for (const c of ['lt_ad_click', 'lt_lang', 'lt_stats_id']) assert.ok(names.includes(c), `${c} was set`);
+  assert.ok(!names.includes('lt_partner_id'), 'the separate-consent service did not run');
+  assert.equal(await page.evaluate(() => localStorage.getItem('lt_reco_profile')), null, 'the separate-consent category did not run');
 
   // The consent cookie round-trips: what is stored is what Accord reports, before and after a reload.
   const cookie = await consentCookie(context);
-  const [version, revision, timestamp, id, granted] = cookie.value.split('.');
+  const [version, revision, timestamp, id, granted, services] = cookie.value.split('.');
   assert.equal(version, '1');
   assert.equal(revision, '1');
   assert.equal(granted, 'analytics+marketing+necessary+preferences');
+  assert.equal(services, 'ad-pixel+basket+lang+site-stats');
   assert.ok(cookie.expires * 1000 - Date.now() > 180 * 86400e3, 'kept for about six months');
   assert.equal(cookie.sameSite, 'Lax');
   const before = await page.evaluate(() => window.Accord.consent());
@@ -94,6 +98,7 @@ test('after Accept all every gated script runs, once, and the choice survives a 
     [...document.querySelectorAll('script[data-category]')].map((s) => [s.dataset.category, s.type, s.dataset.accordState]));
   assert.deepEqual(states, [
     ['necessary', '', 'ran'], ['preferences', '', 'ran'], ['analytics', '', 'loaded'], ['marketing', '', 'ran'],
+    ['marketing', 'text/plain', undefined], ['personalised', 'text/plain', undefined],
   ]);
   await context.close();
 });
@@ -113,7 +118,7 @@ test('a choice made in the preference panel grants exactly what was switched on'
   await panel.waitFor({ state: 'hidden' });
   await page.waitForFunction(() => 'analytics' in window.__demo.ran);
   assert.deepEqual(await ran(page), ['analytics', 'necessary']);
-  assert.match((await consentCookie(context)).value, /\.analytics\+necessary$/);
+  assert.match((await consentCookie(context)).value, /\.analytics\+necessary\.basket\+site-stats$/);
   await context.close();
 });
 
@@ -127,6 +132,6 @@ test('Accord.accept() from the page grants the named categories, and refuses unk
   const error = await page.evaluate(() => { try { window.Accord.accept(['ads']); return null; } catch (e) { return e.message; } });
   assert.equal(error, 'unknown category "ads"');
   assert.deepEqual((await page.evaluate(() => window.Accord.consent())).categories,
-    { necessary: true, preferences: false, analytics: false, marketing: true });
+    { necessary: true, preferences: false, analytics: false, marketing: true, personalised: false });
   await context.close();
 });

@@ -20,8 +20,6 @@
   document.addEventListener('DOMContentLoaded', function () {
     showCookies();
     setInterval(showCookies, 500);
-    var settings = document.getElementById('privacy-settings');
-    if (settings) settings.addEventListener('click', function () { window.Accord.showPreferences(); });
     document.querySelectorAll('[data-add-to-basket]').forEach(function (button) {
       button.addEventListener('click', function () {
         document.cookie = 'lt_basket=' + encodeURIComponent(button.getAttribute('data-add-to-basket')) + '; Path=/; SameSite=Lax';

@@ -216,9 +216,10 @@ pub fn confirm(doc: &Document, t: &Texts) -> Result<Element, DomError> {
     let title = el(doc, "h2", &[("id", "accord-confirm-title"), ("class", "accord-title")], t.get(Key::SeparateTitle))?;
     let text = el(doc, "p", &[("id", "accord-confirm-text"), ("class", "accord-text")], t.get(Key::SeparateText))?;
     let item = el(doc, "p", &[("class", "accord-confirm-item"), ("data-accord", "confirm-item")], "")?;
+    let detail = el(doc, "p", &[("class", "accord-text"), ("data-accord", "confirm-detail")], "")?;
     let row = el(doc, "div", &[("class", "accord-actions")], "")?;
     append(&row, &[&button(doc, "confirm-yes", t.get(Key::SeparateConfirm))?, &button(doc, "confirm-no", t.get(Key::SeparateCancel))?])?;
-    append(&dialog, &[&title, &text, &item, &row])?;
+    append(&dialog, &[&title, &text, &item, &detail, &row])?;
     Ok(dialog)
 }
 

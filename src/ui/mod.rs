@@ -84,16 +84,6 @@ impl Ui {
         let style = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
         // Nothing shows until the styles are there (or have failed: a choice must stay possible).
         let frame = el(doc, "div", &[("class", "accord-frame"), ("hidden", "")], "")?;
-        let reveal = {
-            let frame = frame.clone();
-            Closure::<dyn Fn()>::new(move || {
-                let _ = frame.remove_attribute("hidden");
-            })
-        };
-        for event in ["load", "error"] {
-            style.add_event_listener_with_callback(event, reveal.as_ref().unchecked_ref()).context("watch the styles")?;
-        }
-        reveal.forget();
         root.append_child(&style).context("insert the styles")?;
         root.append_child(&frame).context("insert the banner")?;
         doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
@@ -108,6 +98,16 @@ impl Ui {
         let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, config, state: RefCell::new(state), on_action: Box::new(on_action) }));
         ui.render()?;
         ui.listen()?;
+        for event in ["load", "error"] {
+            let ui = ui.clone();
+            on(style.as_ref(), event, move |_| {
+                let _ = ui.0.frame.remove_attribute("hidden");
+                // Focus could not enter while the frame was hidden.
+                if let Some((dialog, _)) = ui.active_dialog() {
+                    focus(Some(dialog));
+                }
+            })?;
+        }
         Ok(ui)
     }
 
@@ -361,9 +361,11 @@ impl Ui {
             _ => config.service(&id).map(|s| (s.name.clone(), s.description.as_ref())),
         }
         .unwrap_or_default();
-        let description = description.map(|d| d.get(&lang).to_string()).unwrap_or_default();
         if let Some(item) = self.part("confirm-item") {
-            item.set_text_content(Some(&format!("{title}: {description}").trim_end_matches(": ").to_string()));
+            item.set_text_content(Some(&title));
+        }
+        if let Some(detail) = self.part("confirm-detail") {
+            detail.set_text_content(description.map(|d| d.get(&lang)));
         }
         self.0.state.borrow_mut().pending = Some((kind, id));
         self.apply_visibility()?;
@@ -452,8 +454,9 @@ impl Ui {
                 report_error(ui.on_change(&target));
             }
         })?;
+        // On the document, so Tab is kept in a modal dialog even when focus starts on the page.
         let ui = self.clone();
-        on(root.as_ref(), "keydown", move |e: web_sys::Event| {
+        on(self.0.doc.as_ref(), "keydown", move |e: web_sys::Event| {
             if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
                 report_error(ui.on_key(key));
             }

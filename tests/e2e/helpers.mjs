@@ -50,3 +50,37 @@ export async function cookieNames(context) {
 export async function consentCookie(context) {
   return (await context.cookies()).find((c) => c.name === 'accord_consent');
 }
+
+// What has focus inside Accord's shadow root: its data-accord hook, data-category /
+// data-service id, or tag name; null when focus is outside.
+export function focused(page) {
+  return page.evaluate(() => {
+    const host = document.getElementById('accord');
+    const a = host && document.activeElement === host ? host.shadowRoot.activeElement : null;
+    if (!a) return null;
+    if (a.dataset.accord) return a.dataset.accord;
+    if (a.dataset.category) return `category:${a.dataset.category}`;
+    if (a.dataset.service) return `service:${a.dataset.service}`;
+    if (a.tagName === 'SUMMARY') return `summary:${a.closest('[data-category-block]').dataset.categoryBlock}`;
+    return a.tagName.toLowerCase();
+  });
+}
+
+// Presses Tab (Shift+Tab with back) until `want` has focus; fails after `max` presses.
+export async function tabTo(page, want, { max = 40, back = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    if ((await focused(page)) === want) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`Tab never reached ${want}; focus is on ${await focused(page)}`);
+}
+
+export const demoConfig = () => JSON.parse(fixture('../../www/accord-config.json'));
+
+// Serves the demo config changed by `patch` to this page.
+export async function withConfig(page, patch) {
+  const config = demoConfig();
+  patch(config);
+  await page.route(`${BASE}accord-config.json`, (r) =>
+    r.fulfill({ contentType: 'application/json', body: JSON.stringify(config) }));
+}

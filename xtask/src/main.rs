@@ -4,6 +4,7 @@
 //! - `cargo xtask demo [--port N]`: build, then serve the demo site on 127.0.0.1.
 //! - `cargo xtask serve [--port N]`: serve what is built, without building (used by tests).
 //! - `cargo xtask test`: every test: native, in-browser (wasm-bindgen-test), end-to-end.
+//! - `cargo xtask screenshots`: build, serve, and take `docs/screenshots/`.
 //!
 //! Each installs what it needs and is missing (see `setup`).
 
@@ -52,7 +53,8 @@ fn run(args: &[String]) -> Result<()> {
             Ok(())
         }
         Some("test") => test::all(),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test".into()),
+        Some("screenshots") => test::screenshots(),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots".into()),
     }
 }
 

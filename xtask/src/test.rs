@@ -36,3 +36,16 @@ pub fn all() -> Result<()> {
 fn section(name: &str) {
     println!("\n==> {name}");
 }
+
+/// Builds, serves, and takes the screenshots under `docs/screenshots/`.
+pub fn screenshots() -> Result<()> {
+    setup::test_tools()?;
+    let root = root();
+    dist::build()?;
+    let server = serve::Server::start(0)?;
+    run(Command::new("node")
+        .arg("screenshots.mjs")
+        .arg(root.join("docs/screenshots"))
+        .env("ACCORD_DEMO_URL", format!("http://127.0.0.1:{}/", server.port))
+        .current_dir(root.join("tests/e2e")))
+}

@@ -61,8 +61,15 @@ impl fmt::Display for ChoiceError {
 impl std::error::Error for ChoiceError {}
 
 impl Consent {
-    /// Records `choice` against `config`.
+    /// Records `choice` against `config`, with no Global Privacy Control signal.
     pub fn new(config: &Config, choice: &Choice, id: String, timestamp_ms: u64) -> Result<Consent, ChoiceError> {
+        Self::record(config, choice, id, timestamp_ms, false)
+    }
+
+    /// Records `choice`; with `gpc` on (and honoured by the config), Accept all leaves out the
+    /// categories the config names for GPC: only switching them on one by one grants them.
+    pub fn record(config: &Config, choice: &Choice, id: String, timestamp_ms: u64, gpc: bool) -> Result<Consent, ChoiceError> {
+        let gpc_off = |c: &str| gpc && config.gpc.honor && config.gpc.categories.iter().any(|g| g == c);
         let mut categories: BTreeSet<String> = BTreeSet::new();
         let mut services: BTreeSet<String> = BTreeSet::new();
         let with_separate = config.accept_all_includes_separate;
@@ -77,7 +84,8 @@ impl Consent {
         match choice {
             Choice::RejectAll => {}
             Choice::AcceptAll => {
-                for c in config.categories.iter().filter(|c| with_separate || !c.separate_consent) {
+                let included = |c: &&crate::config::Category| (with_separate || !c.separate_consent) && !gpc_off(&c.id);
+                for c in config.categories.iter().filter(included) {
                     grant_category(&c.id, with_separate, &mut categories, &mut services);
                 }
             }
@@ -259,6 +267,19 @@ mod tests {
         config.accept_all_includes_separate = true;
         let c = Consent::new(&config, &Choice::AcceptAll, ID.into(), 1).unwrap();
         assert!(c.allows("personalised") && c.allows_service("ad-partners"));
+    }
+
+    #[test]
+    fn with_gpc_accept_all_leaves_marketing_off() {
+        let c = Consent::record(&config(), &Choice::AcceptAll, ID.into(), 1, true).unwrap();
+        assert_eq!(ids(&c.granted), ["analytics", "necessary", "preferences"]);
+        assert!(!c.allows_service("ad-pixel"));
+        let mut config = config();
+        config.gpc.honor = false;
+        let c = Consent::record(&config, &Choice::AcceptAll, ID.into(), 1, true).unwrap();
+        assert!(c.allows("marketing"), "not honoured when the config says so");
+        let c = Consent::record(&self::config(), &Choice::Categories(vec!["marketing".into()]), ID.into(), 1, true).unwrap();
+        assert!(c.allows("marketing"), "an explicit grant still counts");
     }
 
     #[test]

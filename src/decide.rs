@@ -102,6 +102,27 @@ pub fn may_run_service(config: &Config, consent: Option<&Consent>, service: &str
     }
 }
 
+/// What to do with a request the page is about to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not a declared tracker, or its service is granted.
+    Allow,
+    /// A tracker, and the visitor has not chosen yet: hold it until they do.
+    Wait(String),
+    /// A tracker whose service the visitor refused: never send it.
+    Deny(String),
+}
+
+/// Judges a request URL against the declared trackers and the consent that holds.
+pub fn verdict(config: &Config, consent: Option<&Consent>, url: &str) -> Verdict {
+    match crate::track::service_for(config, url) {
+        None => Verdict::Allow,
+        Some(s) if may_run_service(config, consent, &s.id) => Verdict::Allow,
+        Some(s) if consent.is_none() => Verdict::Wait(s.id.clone()),
+        Some(s) => Verdict::Deny(s.id.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +194,22 @@ mod tests {
         let cookie = format!("1.1.{NOW}.{ID}.necessary.ga");
         let s = assess(&config(), Some(&cookie), NOW);
         assert!(matches!(s, Stored::Stale(_, StaleReason::UnknownId(ref c)) if c == "ga"));
+    }
+
+    #[test]
+    fn tracker_requests_wait_for_a_choice_then_follow_it() {
+        let text = include_str!("../www/accord-config.json").replacen(
+            r#""id": "ad-pixel","#,
+            r#""id": "ad-pixel", "trackers": ["ads.example", "https://px.example/p*"],"#,
+            1,
+        );
+        let config = Config::parse(&text).unwrap();
+        assert_eq!(verdict(&config, None, "https://cdn.example/lib.js"), Verdict::Allow);
+        assert_eq!(verdict(&config, None, "https://ads.example/t.js"), Verdict::Wait("ad-pixel".into()));
+        let rejected = Consent::new(&config, &Choice::RejectAll, ID.into(), NOW).unwrap();
+        assert_eq!(verdict(&config, Some(&rejected), "https://px.example/p.gif"), Verdict::Deny("ad-pixel".into()));
+        let accepted = Consent::new(&config, &Choice::AcceptAll, ID.into(), NOW).unwrap();
+        assert_eq!(verdict(&config, Some(&accepted), "https://x.ads.example/t.js"), Verdict::Allow);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Accord: a cookie-consent manager compiled to WebAssembly.
 //!
-//! A pure core (`config`, `consent`, `decide`, `i18n`) that knows nothing of the browser and is
+//! A pure core (`config`, `consent`, `decide`, `track`, `consent_mode`, `i18n`) that knows nothing of the browser and is
 //! tested natively, under a thin browser shell (`browser`, `ui`, `api`) compiled only for wasm.
 //! Data flows one way: config -> consent -> decisions -> effects on the DOM.
 
 pub mod config;
 pub mod consent;
+pub mod consent_mode;
 pub mod decide;
 pub mod i18n;
+pub mod track;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

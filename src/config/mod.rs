@@ -42,8 +42,20 @@ pub struct Config {
     pub translations: Vec<(String, Vec<(Key, String)>)>,
     /// Whether "Accept all" also grants what needs separate consent. Default: no.
     pub accept_all_includes_separate: bool,
+    /// Google Consent Mode v2: signal -> categories that grant it; `None` when turned off.
+    pub consent_mode: Option<Vec<(String, Vec<String>)>>,
+    /// Global Privacy Control: whether to honour it, and the categories it keeps off.
+    pub gpc: GpcSettings,
     pub categories: Vec<Category>,
     pub services: Vec<Service>,
+}
+
+/// With the browser's Global Privacy Control signal on, these categories stay out of Accept
+/// all: only switching them on one by one grants them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpcSettings {
+    pub honor: bool,
+    pub categories: Vec<String>,
 }
 
 /// How the banner looks and where it sits.
@@ -156,6 +168,8 @@ pub struct Service {
     pub category: String,
     pub separate_consent: bool,
     pub cookies: Vec<CookieRule>,
+    /// Hosts or URL patterns of the requests this service makes (see `track`).
+    pub trackers: Vec<String>,
     pub description: Option<Text>,
 }
 
@@ -198,7 +212,8 @@ impl CookieRule {
     }
 }
 
-fn glob_matches(pattern: &str, name: &str) -> bool {
+/// `*` matches any run of characters; everything else matches itself.
+pub(crate) fn glob_matches(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = name.strip_prefix(first) else { return false };
@@ -269,6 +284,7 @@ pub enum Problem {
     UnsafeUrl(String),
     InvalidCookieName(String),
     InvalidDomain(String),
+    InvalidTracker(String),
     UnsupportedLanguage(String),
     InvalidLanguageTag(String),
     OutOfRange { value: u64, min: u64, max: u64 },
@@ -295,6 +311,9 @@ impl fmt::Display for Problem {
             Problem::UnsafeUrl(url) => write!(f, "\"{url}\" is not an http(s) or relative URL"),
             Problem::InvalidCookieName(name) => write!(f, "invalid cookie name \"{name}\""),
             Problem::InvalidDomain(d) => write!(f, "invalid domain \"{d}\""),
+            Problem::InvalidTracker(t) => {
+                write!(f, "invalid tracker \"{t}\": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern")
+            }
             Problem::UnsupportedLanguage(l) => write!(
                 f,
                 "language \"{l}\" has no texts (built in: {}; add others under \"translations\")",

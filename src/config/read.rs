@@ -2,7 +2,7 @@
 
 use super::json::Json;
 use super::{
-    Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, Layout, Position, Problem, Service,
+    Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, GpcSettings, Layout, Position, Problem, Service,
     Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
 use crate::i18n::{self, Key, KEYS};
@@ -193,7 +193,7 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let mut r = Reader { errors: Vec::new() };
     let known = [
         "$schema", "revision", "site", "languages", "language", "cookie", "ui", "translations",
-        "accept_all_includes_separate", "categories", "services",
+        "accept_all_includes_separate", "consent_mode", "gpc", "categories", "services",
     ];
     let Some(root) = r.object(doc, "", &known) else {
         return Err(ConfigErrors(r.errors));
@@ -221,6 +221,8 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let accept_all_includes_separate = r.boolean(&root, "accept_all_includes_separate");
     let categories = read_categories(&mut r, &root);
     let services = read_services(&mut r, &root, &categories);
+    let consent_mode = read_consent_mode(&mut r, &root, &categories);
+    let gpc = read_gpc(&mut r, &root, &categories);
 
     if r.errors.is_empty() {
         Ok(Config {
@@ -232,6 +234,8 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
             ui,
             translations,
             accept_all_includes_separate,
+            consent_mode,
+            gpc,
             categories,
             services,
         })
@@ -439,7 +443,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
     let mut out: Vec<Service> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("services", i);
-        let known = ["id", "name", "provider", "category", "separate_consent", "cookies", "description"];
+        let known = ["id", "name", "provider", "category", "separate_consent", "cookies", "trackers", "description"];
         let Some(obj) = r.object(item, &path, &known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
@@ -459,12 +463,109 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
             known
         });
         let cookies = read_cookie_rules(r, &obj);
+        let trackers = read_trackers(r, &obj);
         let description = r.text(&obj, "description", false);
         if let (Some(id), Some(name), Some(category)) = (id, name, category) {
-            out.push(Service { id, name, provider, category, separate_consent, cookies, description });
+            out.push(Service { id, name, provider, category, separate_consent, cookies, trackers, description });
         }
     }
     out
+}
+
+fn read_trackers(r: &mut Reader, service: &Obj) -> Vec<String> {
+    let Some(items) = r.array(service, "trackers") else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = join(&service.path("trackers"), i);
+        match item {
+            Json::String(t) if is_tracker_pattern(t) => out.push(t.clone()),
+            Json::String(t) => r.fail(path, Problem::InvalidTracker(t.clone())),
+            other => r.wrong_type(&path, "a string", other),
+        }
+    }
+    out
+}
+
+/// A host (optionally with a port) or an http(s) URL pattern.
+fn is_tracker_pattern(t: &str) -> bool {
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
+        return !rest.is_empty() && !rest.starts_with('*');
+    }
+    let (host, port) = t.rsplit_once(':').map_or((t, None), |(h, p)| (h, Some(p)));
+    is_valid_domain(host) && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn read_id_list(r: &mut Reader, value: &Json, path: &str, categories: &[Category]) -> Vec<String> {
+    let Json::Array(items) = value else {
+        r.wrong_type(path, "an array of category ids", value);
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Json::String(id) if categories.iter().any(|c| &c.id == id) => out.push(id.clone()),
+            Json::String(id) => r.fail(join(path, i), Problem::UnknownCategory(id.clone())),
+            other => r.wrong_type(&join(path, i), "a category id", other),
+        }
+    }
+    out
+}
+
+fn read_consent_mode(r: &mut Reader, root: &Obj, categories: &[Category]) -> Option<Vec<(String, Vec<String>)>> {
+    let value = match root.get("consent_mode") {
+        None | Some(Json::Bool(true)) => return Some(default_consent_mode(categories)),
+        Some(Json::Bool(false)) => return None,
+        Some(v) => v,
+    };
+    let Json::Object(members) = value else {
+        r.wrong_type("consent_mode", "true, false, or an object of signal: [category ids]", value);
+        return None;
+    };
+    let mut out = Vec::new();
+    for (signal, ids) in members {
+        let path = format!("consent_mode.{signal}");
+        if !crate::consent_mode::SIGNALS.contains(&signal.as_str()) {
+            r.fail(path, Problem::NotOneOf { value: signal.clone(), allowed: "the Consent Mode v2 signals (ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)" });
+            continue;
+        }
+        out.push((signal.clone(), read_id_list(r, ids, &path, categories)));
+    }
+    Some(out)
+}
+
+fn default_consent_mode(categories: &[Category]) -> Vec<(String, Vec<String>)> {
+    let has = |id: &str| categories.iter().any(|c| c.id == id);
+    let required = categories.iter().find(|c| c.required).map(|c| c.id.clone());
+    crate::consent_mode::SIGNALS
+        .iter()
+        .map(|signal| {
+            let category = match *signal {
+                "ad_storage" | "ad_user_data" | "ad_personalization" => Some("marketing".to_string()),
+                "analytics_storage" => Some("analytics".to_string()),
+                "functionality_storage" | "personalization_storage" => Some("preferences".to_string()),
+                _ => required.clone(),
+            };
+            (signal.to_string(), category.filter(|c| has(c)).into_iter().collect())
+        })
+        .collect()
+}
+
+fn read_gpc(r: &mut Reader, root: &Obj, categories: &[Category]) -> GpcSettings {
+    let default_categories = || categories.iter().filter(|c| c.id == "marketing").map(|c| c.id.clone()).collect();
+    let mut gpc = GpcSettings { honor: true, categories: default_categories() };
+    let Some(value) = root.get("gpc") else { return gpc };
+    let Some(obj) = r.object(value, "gpc", &["honor", "categories"]) else { return gpc };
+    if obj.get("honor").is_some() {
+        gpc.honor = r.boolean(&obj, "honor");
+    }
+    if let Some(list) = obj.get("categories") {
+        gpc.categories = read_id_list(r, list, "gpc.categories", categories);
+    }
+    gpc
 }
 
 fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {

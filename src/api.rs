@@ -7,10 +7,11 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::Document;
 
-use crate::browser::{cookie, gate, page, DomError};
+use crate::browser::{cookie, erase, gate, page, DomError};
 use crate::config::Config;
 use crate::consent::{Choice, Consent};
-use crate::decide::{self, Stored};
+use crate::consent_mode;
+use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
 use crate::ui::{Action, Ui};
 
@@ -18,6 +19,8 @@ struct App {
     doc: Document,
     config: Rc<Config>,
     consent: Option<Consent>,
+    /// The browser's Global Privacy Control signal, read at start.
+    gpc: bool,
     ui: Ui,
 }
 
@@ -48,16 +51,20 @@ pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
         page::warn(&format!("the stored consent cookie is unreadable ({e}); treating it as no choice"));
     }
     let lang = i18n::choose(&config, page::html_lang(&doc).as_deref(), &page::browser_languages());
+    let gpc = page::global_privacy_control() && config.gpc.honor;
     let config = Rc::new(config);
-    let ui = Ui::mount(&doc, style_url, config.clone(), &lang, on_action).map_err(js_error)?;
+    let ui = Ui::mount(&doc, style_url, config.clone(), &lang, gpc, on_action).map_err(js_error)?;
     let consent = stored.consent().cloned();
     match &consent {
         Some(consent) => ui.chosen(consent).map_err(js_error)?,
         None => ui.show_banner().map_err(js_error)?,
     }
     APP.with(|app| {
-        *app.borrow_mut() = Some(App { doc: doc.clone(), config: config.clone(), consent: consent.clone(), ui });
+        *app.borrow_mut() = Some(App { doc: doc.clone(), config: config.clone(), consent: consent.clone(), gpc, ui });
     });
+    if consent.is_some() {
+        page::consent_mode_update(&consent_mode::state(&config, consent.as_ref()));
+    }
     run_gated(&doc, &config, consent.as_ref())?;
     page::emit("accord:ready", &consent_js(&config, consent.as_ref())).map_err(js_error)
 }
@@ -79,19 +86,52 @@ fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Resu
     Ok(())
 }
 
-/// Records a choice: stores it, closes the UI, then (outside any borrow of the state, since
-/// gated scripts and event listeners may call back into `window.Accord`) runs what it allows.
+/// Records a choice: stores it, closes the UI, erases what refused services stored, tells
+/// Consent Mode, then (outside any borrow of the state, since gated scripts and event
+/// listeners may call back into `window.Accord`) runs what it allows.
 fn record(choice: Choice) -> Result<(), JsError> {
-    let (doc, config, ui, consent) = with_app(|app| {
+    let (doc, config, ui, before, consent) = with_app(|app| {
         let id = page::random_uuid().map_err(js_error)?;
-        let consent = Consent::new(&app.config, &choice, id, page::now_ms()).map_err(js_error)?;
+        let consent = Consent::record(&app.config, &choice, id, page::now_ms(), app.gpc).map_err(js_error)?;
         store(&app.doc, &app.config, &consent).map_err(js_error)?;
-        app.consent = Some(consent.clone());
-        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), consent))
+        let before = app.consent.replace(consent.clone());
+        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent))
     })?;
     ui.chosen(&consent).map_err(js_error)?;
+    let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
+        page::error(&e.to_string());
+        Vec::new()
+    });
+    page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
     run_gated(&doc, &config, Some(&consent))?;
-    page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)
+    page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)?;
+    page::emit("accord:change", &change_js(before.as_ref(), &consent, &erased)).map_err(js_error)
+}
+
+/// `{granted: {categories, services}, withdrawn: {categories, services}, erased, reload}`:
+/// what this choice changed. `reload` is true when something ran that is now refused: a
+/// script that ran cannot be unloaded, so the page should offer a reload.
+fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> JsValue {
+    let empty = std::collections::BTreeSet::new();
+    let (cats_before, svcs_before) = before.map_or((&empty, &empty), |b| (&b.granted, &b.services));
+    let diff = |a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>| -> js_sys::Array {
+        a.difference(b).map(|s| JsValue::from_str(s)).collect()
+    };
+    let pair = |cats: js_sys::Array, svcs: js_sys::Array| {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"categories".into(), &cats);
+        let _ = js_sys::Reflect::set(&o, &"services".into(), &svcs);
+        o
+    };
+    let withdrawn_cats = diff(cats_before, &after.granted);
+    let withdrawn_svcs = diff(svcs_before, &after.services);
+    let reload = withdrawn_cats.length() > 0 || withdrawn_svcs.length() > 0;
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&out, &"granted".into(), &pair(diff(&after.granted, cats_before), diff(&after.services, svcs_before)));
+    let _ = js_sys::Reflect::set(&out, &"withdrawn".into(), &pair(withdrawn_cats, withdrawn_svcs));
+    let _ = js_sys::Reflect::set(&out, &"erased".into(), &erased.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>());
+    let _ = js_sys::Reflect::set(&out, &"reload".into(), &JsValue::from_bool(reload));
+    out.into()
 }
 
 fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomError> {
@@ -134,6 +174,73 @@ pub fn reject_all() -> Result<(), JsError> {
 #[wasm_bindgen]
 pub fn accept(categories: Vec<String>) -> Result<(), JsError> {
     record(Choice::Categories(categories))
+}
+
+/// The loader's question for a request the page is about to make: `"allow"`, `"wait:<service>"`
+/// (no choice yet) or `"deny:<service>"`. Before Accord has started: `"wait"`.
+#[wasm_bindgen]
+pub fn verdict(url: &str) -> String {
+    APP.with(|app| match app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()) {
+        Some(app) => match decide::verdict(&app.config, app.consent.as_ref(), url) {
+            Verdict::Allow => "allow".to_string(),
+            Verdict::Wait(s) => format!("wait:{s}"),
+            Verdict::Deny(s) => format!("deny:{s}"),
+        },
+        None => "wait".to_string(),
+    })
+}
+
+/// Whether elements of this category may run now.
+#[wasm_bindgen(js_name = acceptedCategory)]
+pub fn accepted_category(id: &str) -> bool {
+    APP.with(|app| {
+        app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()).is_some_and(|a| decide::may_run(&a.config, a.consent.as_ref(), id))
+    })
+}
+
+/// Whether this service may run now.
+#[wasm_bindgen(js_name = acceptedService)]
+pub fn accepted_service(id: &str) -> bool {
+    APP.with(|app| {
+        app.try_borrow()
+            .ok()
+            .as_ref()
+            .and_then(|a| a.as_ref())
+            .is_some_and(|a| decide::may_run_service(&a.config, a.consent.as_ref(), id))
+    })
+}
+
+/// Scans the page again for gated elements (after a single-page app changed it).
+#[wasm_bindgen]
+pub fn refresh() -> Result<(), JsError> {
+    let (doc, config, consent) = with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.consent.clone())))?;
+    run_gated(&doc, &config, consent.as_ref())
+}
+
+/// Re-reads the stored choice, as after a restore from the back/forward cache: another page
+/// of the site may have changed it meanwhile.
+#[wasm_bindgen]
+pub fn resync() -> Result<(), JsError> {
+    let (doc, config, ui, current) = with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), app.consent.clone())))?;
+    let value = cookie::read(&doc, &config.cookie.name).ok().flatten();
+    let stored = decide::assess(&config, value.as_deref(), page::now_ms()).consent().cloned();
+    if stored == current {
+        return Ok(());
+    }
+    with_app(|app| {
+        app.consent = stored.clone();
+        Ok(())
+    })?;
+    match &stored {
+        Some(consent) => {
+            ui.chosen(consent).map_err(js_error)?;
+            let _ = erase::refused(&doc, &config, consent);
+        }
+        None => ui.show_banner().map_err(js_error)?,
+    }
+    page::consent_mode_update(&consent_mode::state(&config, stored.as_ref()));
+    run_gated(&doc, &config, stored.as_ref())?;
+    page::emit("accord:consent", &consent_js(&config, stored.as_ref())).map_err(js_error)
 }
 
 /// Shows the banner again, so the visitor can change the choice.

@@ -58,9 +58,10 @@ keys! {
     SeparateConfirm = "separate_confirm",
     SeparateCancel = "separate_cancel",
     PrivacySettings = "privacy_settings",
+    GpcHonoured = "gpc_honoured",
 }
 
-const EN: [&str; 31] = [
+const EN: [&str; 32] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -94,9 +95,11 @@ const EN: [&str; 31] = [
     "I agree",
     "Cancel",
     "Privacy settings",
+    "Your browser sent a Global Privacy Control signal, and we honour it: marketing stays off, \
+     even with Accept all, unless you switch it on yourself in Customize.",
 ];
 
-const ZH_CN: [&str; 31] = [
+const ZH_CN: [&str; 32] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -129,10 +132,12 @@ const ZH_CN: [&str; 31] = [
     "我同意",
     "取消",
     "隐私设置",
+    "您的浏览器发出了全球隐私控制（GPC）信号，我们予以遵从：即使选择全部接受，营销类别也保持关闭，\
+     除非您在自定义设置中自行开启。",
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 31]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 32]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

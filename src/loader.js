@@ -1,12 +1,20 @@
-// Accord loader: appended to wasm-bindgen's glue inside one function scope, so the only
-// global it leaves is window.Accord. It reads the config (the script tag's data-config URL,
-// or an inline <script type="application/json" id="accord-config">), instantiates the wasm
-// (instantiateStreaming, through the glue), and starts it once the document is parsed.
-// Until then, choices made through window.Accord are queued; nothing gated runs before.
+// Accord loader: appended to wasm-bindgen's glue inside one function scope. It runs
+// synchronously in <head>, before any other script, and:
+// 1. pushes Google Consent Mode's all-denied default (unless data-consent-mode="off");
+// 2. installs the auto-blocker: requests to declared trackers made by scripts (script, img and
+//    iframe src, fetch, sendBeacon, XMLHttpRequest, and elements a tag manager inserts) are
+//    held until the visitor chooses, then sent or dropped. Until Accord has started it holds
+//    every cross-origin request of these kinds, since it cannot yet tell which are trackers;
+//    if Accord cannot start (bad config, no wasm), they stay held: it fails closed;
+// 3. reads the config (data-config URL or inline #accord-config), instantiates the wasm and
+//    starts it once the document is parsed; exposes window.Accord, queueing calls until then;
+// 4. keeps the audit log: every gated element's and held request's transitions, with times.
 var script = document.currentScript;
 var base = script && script.src ? script.src.slice(0, script.src.lastIndexOf('/') + 1) : '';
 var api = null;
 var queue = [];
+var held = [];
+var audit = [];
 
 function emit(name, detail) {
   window.dispatchEvent(new CustomEvent(name, { detail: detail }));
@@ -17,9 +25,222 @@ function fail(message) {
   emit('accord:error', { message: message });
 }
 
+function note(kind, url, service, state) {
+  var entry = { time: new Date().toISOString(), kind: kind, url: url, service: service || null, state: state };
+  audit.push(entry);
+  emit('accord:tracker', entry);
+}
+
+// ---- 1. Consent Mode default, before any tag can read dataLayer.
+if (!script || script.getAttribute('data-consent-mode') !== 'off') {
+  window.dataLayer = window.dataLayer || [];
+  if (typeof window.gtag !== 'function') window.gtag = function () { window.dataLayer.push(arguments); };
+  window.gtag('consent', 'default', {
+    ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied',
+    functionality_storage: 'denied', personalization_storage: 'denied', security_storage: 'denied',
+    wait_for_update: 500
+  });
+}
+
+// ---- 2. The auto-blocker.
+// 'allow', 'wait[:service]' or 'deny:service' for a URL the page is about to request.
+function judge(url) {
+  var abs;
+  try { abs = new URL(url, location.href); } catch (e) { return 'allow'; }
+  if (abs.protocol !== 'http:' && abs.protocol !== 'https:') return 'allow';
+  if (api) return api.verdict(abs.href);
+  return abs.origin === location.origin ? 'allow' : 'wait';
+}
+
+function serviceOf(verdict) {
+  var colon = verdict.indexOf(':');
+  return colon < 0 ? null : verdict.slice(colon + 1);
+}
+
+// Holds a request: `release` sends it; `deny` is called when the visitor refused its service
+// and returns true when the request is finished with (a fetch is rejected, a beacon dropped).
+function hold(kind, url, verdict, release, deny) {
+  note(kind, url, serviceOf(verdict), 'blocked');
+  var item = { kind: kind, url: url, release: release, deny: deny };
+  if (verdict.indexOf('deny') === 0 && deny(verdict)) return;
+  held.push(item);
+}
+
+// After start and after each choice: send what is now allowed, finish what is refused.
+function settle() {
+  held.splice(0).forEach(function (item) {
+    var verdict = judge(item.url);
+    if (verdict === 'allow') {
+      note(item.kind, item.url, null, 'allowed');
+      item.release();
+    } else if (verdict.indexOf('deny') !== 0 || !item.deny(verdict)) {
+      held.push(item);
+    }
+  });
+  markBlocked();
+}
+
+function keep() { return false; }
+
+function watchLoad(el, kind, url) {
+  el.addEventListener('load', function () { note(kind, url, null, 'loaded'); }, { once: true });
+  el.addEventListener('error', function () { note(kind, url, null, 'failed'); }, { once: true });
+}
+
+// script.src, img.src, iframe.src: a held URL is simply not set yet.
+var originalSrc = {};
+[['script', HTMLScriptElement], ['img', HTMLImageElement], ['iframe', HTMLIFrameElement]].forEach(function (pair) {
+  var kind = pair[0];
+  var proto = pair[1].prototype;
+  var d = Object.getOwnPropertyDescriptor(proto, 'src');
+  if (!d || !d.set) return;
+  originalSrc[kind] = d.set;
+  Object.defineProperty(proto, 'src', {
+    configurable: true, enumerable: d.enumerable, get: d.get,
+    set: function (value) {
+      var el = this;
+      var url = String(value);
+      var verdict = judge(url);
+      if (verdict === 'allow') return d.set.call(el, value);
+      el.setAttribute('data-accord-held', serviceOf(verdict) || '');
+      hold(kind, url, verdict, function () {
+        el.removeAttribute('data-accord-held');
+        watchLoad(el, kind, url);
+        d.set.call(el, url);
+      }, keep);
+    }
+  });
+});
+var setAttribute = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (name, value) {
+  var kind = this.localName;
+  if (String(name).toLowerCase() === 'src' && originalSrc[kind] && this.namespaceURI === 'http://www.w3.org/1999/xhtml') {
+    this.src = value;
+    return;
+  }
+  return setAttribute.apply(this, arguments);
+};
+
+// Elements that arrive with a src already (parser-inserted after this script, or built by
+// innerHTML): a script is neutralised before it runs; an img or iframe loses its src.
+function neutralise(el) {
+  if (el.hasAttribute('data-accord-held')) return;
+  var url = el.getAttribute('src');
+  var verdict = judge(url);
+  if (verdict === 'allow') return;
+  var kind = el.localName;
+  el.setAttribute('data-accord-held', serviceOf(verdict) || '');
+  if (kind === 'script') {
+    var type = el.getAttribute('type');
+    setAttribute.call(el, 'type', 'javascript/blocked');
+    hold(kind, url, verdict, function () {
+      var copy = document.createElement('script');
+      for (var i = 0; i < el.attributes.length; i++) {
+        var a = el.attributes[i];
+        if (a.name !== 'src' && a.name !== 'type' && a.name !== 'data-accord-held') setAttribute.call(copy, a.name, a.value);
+      }
+      if (type) setAttribute.call(copy, 'type', type);
+      watchLoad(copy, kind, url);
+      originalSrc.script.call(copy, url);
+      if (el.parentNode) el.parentNode.replaceChild(copy, el);
+    }, keep);
+  } else {
+    el.removeAttribute('src');
+    hold(kind, url, verdict, function () {
+      el.removeAttribute('data-accord-held');
+      watchLoad(el, kind, url);
+      originalSrc[kind].call(el, url);
+    }, keep);
+  }
+}
+
+var TRACKED = 'script[src]:not([type="text/plain"]),img[src],iframe[src]';
+var STATES = { queued: 'allowed', allowed: 'allowed', loading: 'allowed', ran: 'loaded', loaded: 'loaded', failed: 'failed' };
+function described(el) {
+  return el.getAttribute('src') || el.getAttribute('data-src') || el.getAttribute('href') ||
+    el.getAttribute('data-href') || '(inline)';
+}
+function noteGated(el) {
+  var state = STATES[el.getAttribute('data-accord-state')];
+  if (state) note(el.localName, described(el), el.getAttribute('data-service') || el.getAttribute('data-category'), state);
+}
+var blockedNoted = new WeakSet();
+function markBlocked() {
+  document.querySelectorAll('[data-category]:not([data-accord-state])').forEach(function (el) {
+    if (blockedNoted.has(el) || el.closest('#accord')) return;
+    blockedNoted.add(el);
+    note(el.localName, described(el), el.getAttribute('data-service') || el.getAttribute('data-category'), 'blocked');
+  });
+}
+new MutationObserver(function (records) {
+  records.forEach(function (record) {
+    if (record.type === 'attributes') return noteGated(record.target);
+    record.addedNodes.forEach(function (node) {
+      if (node.nodeType !== 1) return;
+      if (node.matches(TRACKED)) neutralise(node);
+      node.querySelectorAll(TRACKED).forEach(neutralise);
+      if (node.hasAttribute('data-accord-state')) noteGated(node);
+    });
+  });
+}).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-accord-state'] });
+
+// fetch, sendBeacon and XMLHttpRequest to trackers.
+var realFetch = window.fetch;
+if (realFetch) {
+  window.fetch = function (input, init) {
+    var url = input instanceof Request ? input.url : String(input);
+    var verdict = judge(url);
+    var self = this;
+    var args = arguments;
+    if (verdict === 'allow') return realFetch.apply(self, args);
+    return new Promise(function (resolve, reject) {
+      hold('fetch', url, verdict, function () {
+        realFetch.apply(self, args).then(function (r) { note('fetch', url, null, 'loaded'); resolve(r); },
+          function (e) { note('fetch', url, null, 'failed'); reject(e); });
+      }, function (v) {
+        reject(new TypeError('Accord: ' + url + ' was not sent: no consent for service ' + serviceOf(v)));
+        return true;
+      });
+    });
+  };
+}
+if (navigator.sendBeacon) {
+  var realBeacon = navigator.sendBeacon.bind(navigator);
+  navigator.sendBeacon = function (url, data) {
+    var verdict = judge(String(url));
+    if (verdict === 'allow') return realBeacon(url, data);
+    hold('beacon', String(url), verdict, function () { realBeacon(url, data); }, function () { return true; });
+    return true;
+  };
+}
+var xhrUrls = new WeakMap();
+var xhrOpen = XMLHttpRequest.prototype.open;
+var xhrSend = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.open = function (method, url) {
+  xhrUrls.set(this, String(url));
+  return xhrOpen.apply(this, arguments);
+};
+XMLHttpRequest.prototype.send = function () {
+  var xhr = this;
+  var args = arguments;
+  var url = xhrUrls.get(xhr) || '';
+  var verdict = judge(url);
+  if (verdict === 'allow') return xhrSend.apply(xhr, args);
+  hold('xhr', url, verdict, function () { xhrSend.apply(xhr, args); }, function () { xhr.abort(); return true; });
+};
+
+// ---- 3. Start.
 function call(name, args) {
   if (api) return api[name].apply(null, args);
   queue.push([name, args]);
+}
+
+function started() {
+  return new Promise(function (resolve, reject) {
+    if (api) return resolve();
+    window.addEventListener('accord:ready', function () { resolve(); }, { once: true });
+    window.addEventListener('accord:error', function (e) { reject(new Error(e.detail.message)); }, { once: true });
+  });
 }
 
 function parsed() {
@@ -32,7 +253,7 @@ function parsed() {
 function readConfig() {
   var url = script && script.getAttribute('data-config');
   if (url) {
-    return fetch(url, { credentials: 'same-origin' }).then(function (response) {
+    return realFetch.call(window, url, { credentials: 'same-origin' }).then(function (response) {
       if (!response.ok) throw new Error('config ' + url + ': HTTP ' + response.status);
       return response.text();
     });
@@ -53,13 +274,47 @@ window.Accord = {
   accept: function (categories) { return call('accept', [categories]); },
   show: function () { return call('show', []); },
   showPreferences: function () { return call('showPreferences', []); },
-  consent: function () { return api ? api.consent() : null; }
+  refresh: function () { return call('refresh', []); },
+  consent: function () { return api ? api.consent() : null; },
+  acceptedCategory: function (id) { return api ? api.acceptedCategory(id) : false; },
+  acceptedService: function (id) { return api ? api.acceptedService(id) : false; },
+  audit: function () { return audit.map(function (e) { return Object.assign({}, e); }); },
+  // Loads a script once its category (or service) is accepted; rejects if it is not.
+  loadScript: function (url, options) {
+    var opts = options || {};
+    return started().then(function () {
+      var ok = opts.service ? api.acceptedService(opts.service) : api.acceptedCategory(opts.category);
+      if (!ok) throw new Error('Accord: no consent for ' + (opts.service ? 'service ' + opts.service : 'category ' + opts.category));
+      return new Promise(function (resolve, reject) {
+        var el = document.createElement('script');
+        el.addEventListener('load', function () { resolve(el); }, { once: true });
+        el.addEventListener('error', function () { reject(new Error('Accord: could not load ' + url)); }, { once: true });
+        originalSrc.script.call(el, url);
+        document.head.appendChild(el);
+      });
+    });
+  }
 };
 
-Promise.all([readConfig(), wasm_bindgen({ module_or_path: base + 'accord_bg.wasm' }), parsed()])
+window.addEventListener('accord:ready', settle);
+window.addEventListener('accord:consent', settle);
+// Restored from the back/forward cache: the choice may have changed on another page.
+window.addEventListener('pageshow', function (e) {
+  if (e.persisted && api) {
+    try { api.resync(); } catch (err) { fail(err && err.message || String(err)); }
+  }
+});
+
+// Accord's own files come through the real fetch: they are never held.
+Promise.all([readConfig(), wasm_bindgen({ module_or_path: realFetch.call(window, base + 'accord_bg.wasm') }), parsed()])
   .then(function (results) {
-    wasm_bindgen.boot(results[0], base + 'accord.css');
     api = wasm_bindgen;
+    try {
+      api.boot(results[0], base + 'accord.css');
+    } catch (e) {
+      api = null;
+      throw e;
+    }
     queue.splice(0).forEach(function (entry) {
       try { api[entry[0]].apply(null, entry[1]); } catch (e) { fail(e && e.message || String(e)); }
     });

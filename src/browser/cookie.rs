@@ -39,3 +39,19 @@ pub fn write(doc: &Document, name: &str, value: &str, attrs: &Attributes) -> Res
     }
     html(doc)?.set_cookie(&cookie).context("write document.cookie")
 }
+
+/// The names of the cookies the page can see.
+pub fn names(doc: &Document) -> Result<Vec<String>, DomError> {
+    let all = html(doc)?.cookie().context("read document.cookie")?;
+    Ok(all.split(';').filter_map(|pair| pair.trim().split_once('=').map(|(k, _)| k.to_string())).collect())
+}
+
+/// Deletes cookie `name` as set with this domain (`None`: host-only) and path.
+pub fn expire(doc: &Document, name: &str, domain: Option<&str>, path: &str) -> Result<(), DomError> {
+    let mut cookie = format!("{name}=; Max-Age=0; Path={path}");
+    if let Some(domain) = domain {
+        cookie.push_str("; Domain=");
+        cookie.push_str(domain);
+    }
+    html(doc)?.set_cookie(&cookie).context("delete a cookie")
+}

@@ -1,6 +1,8 @@
-//! Activation of gated scripts: `<script type="text/plain" data-category="…">` placeholders
-//! become real scripts once their category may run, one after another in document order
-//! (an external script finishes loading before the next one is inserted, as a parser would).
+//! Activation of gated elements once their category may run:
+//! - `<script type="text/plain" data-category="…">` placeholders become real scripts, one after
+//!   another in document order (an external script finishes loading before the next one is
+//!   inserted, as a parser would; `async` ones do not hold the others back);
+//! - `<iframe data-src>`, `<img data-src>` (pixels) and `<link data-href>` get their URL.
 //!
 //! A placeholder with `data-service` runs only when that service is granted (its category
 //! alone is not enough). Every placeholder handled gets `data-accord-state`: `queued`, then
@@ -16,7 +18,12 @@ use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
 
-const PLACEHOLDERS: &str = "script[type='text/plain'][data-category]:not([data-accord-state])";
+const PLACEHOLDERS: &str = concat!(
+    "script[type='text/plain'][data-category]:not([data-accord-state]),",
+    "iframe[data-src][data-category]:not([data-accord-state]),",
+    "img[data-src][data-category]:not([data-accord-state]),",
+    "link[data-href][data-category]:not([data-accord-state])"
+);
 const STATE: &str = "data-accord-state";
 
 /// Marks and returns, in document order, the placeholders that may run now. Marking happens
@@ -57,6 +64,9 @@ pub async fn run_in_order(doc: Document, placeholders: Vec<Element>) {
 }
 
 async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> {
+    if placeholder.tag_name() != "SCRIPT" {
+        return load_url(placeholder);
+    }
     let script: HtmlScriptElement =
         doc.create_element("script").context("create a script")?.dyn_into().map_err(|_| DomError {
             action: "create a script",
@@ -87,6 +97,11 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
         let _ = script.add_event_listener_with_callback("error", &resolve);
     });
     placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
+    if script.has_attribute("data-accord-held") {
+        // Its category may run, but its URL is a tracker of a service that may not: the
+        // loader holds it and will load it if that service is granted. Nothing to wait for.
+        return script.set_attribute(STATE, "held").context("mark a gated script");
+    }
     if placeholder.has_attribute("async") {
         // An async script keeps no order: do not hold the others back for it.
         wasm_bindgen_futures::spawn_local(async move {
@@ -95,6 +110,23 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
         return Ok(());
     }
     finish(&script, JsFuture::from(settled).await)
+}
+
+/// An iframe, image or stylesheet: moves `data-src`/`data-href` to the real attribute and
+/// records `loaded` or `failed` when the browser says so.
+fn load_url(el: &Element) -> Result<(), DomError> {
+    let (from, to) = if el.tag_name() == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
+    let url = el.get_attribute(from).unwrap_or_default();
+    for (event, state) in [("load", "loaded"), ("error", "failed")] {
+        let target = el.clone();
+        let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = target.set_attribute(STATE, state);
+        });
+        el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;
+    }
+    el.set_attribute(STATE, "allowed").context("mark a gated element")?;
+    el.remove_attribute(from).context("move a gated URL")?;
+    el.set_attribute(to, &url).context("move a gated URL")
 }
 
 fn finish(script: &HtmlScriptElement, settled: Result<JsValue, JsValue>) -> Result<(), DomError> {

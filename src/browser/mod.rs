@@ -2,6 +2,7 @@
 //! elements, events, console). It carries out decisions made by the pure core and makes none.
 
 pub mod cookie;
+pub mod erase;
 pub mod gate;
 pub mod page;
 

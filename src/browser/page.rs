@@ -1,7 +1,7 @@
 //! Facts about the page and the browser (language, time, randomness) and the page-facing
 //! outputs (events on `window`, console messages).
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Document, Window};
 
 use super::{Context, DomError};
@@ -58,4 +58,29 @@ pub fn warn(message: &str) {
 
 pub fn error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(&format!("Accord: {message}")));
+}
+
+/// `navigator.globalPrivacyControl`, the browser's Global Privacy Control signal.
+pub fn global_privacy_control() -> bool {
+    let Ok(w) = window() else { return false };
+    js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("globalPrivacyControl")).is_ok_and(|v| v.is_truthy())
+}
+
+/// `gtag('consent', 'update', {signal: 'granted' | 'denied', …})`, when the page has gtag (the
+/// loader defines it, with the all-denied default, unless the site turned Consent Mode off).
+pub fn consent_mode_update(state: &[(String, bool)]) {
+    if state.is_empty() {
+        return;
+    }
+    let Ok(w) = window() else { return };
+    let Ok(gtag) = js_sys::Reflect::get(&w, &JsValue::from_str("gtag")) else { return };
+    let Some(gtag) = gtag.dyn_ref::<js_sys::Function>() else { return };
+    let update = js_sys::Object::new();
+    for (signal, granted) in state {
+        let value = if *granted { "granted" } else { "denied" };
+        let _ = js_sys::Reflect::set(&update, &JsValue::from_str(signal), &JsValue::from_str(value));
+    }
+    if let Err(e) = gtag.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &update) {
+        warn(&format!("gtag('consent', 'update') failed: {}", super::describe(&e)));
+    }
 }

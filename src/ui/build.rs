@@ -39,7 +39,7 @@ fn choices(doc: &Document, t: &Texts, extra: (&str, Key)) -> Result<Element, Dom
     Ok(row)
 }
 
-pub fn banner(doc: &Document, config: &Config, t: &Texts) -> Result<Element, DomError> {
+pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Result<Element, DomError> {
     let modal = config.ui.layout == Layout::Modal;
     let banner = dialog(doc, "banner", "dialog", modal, "accord-title")?;
     banner.set_attribute("aria-describedby", "accord-text").context("describe the banner")?;
@@ -51,7 +51,11 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts) -> Result<Element, Dom
     }
     let controller = format!("{}{}", t.get(Key::Controller), config.site.controller);
     let controller = el(doc, "p", &[("class", "accord-controller")], &controller)?;
-    append(&banner, &[&title, &text, &controller, &choices(doc, t, ("preferences", Key::Customize))?])?;
+    append(&banner, &[&title, &text])?;
+    if gpc {
+        append(&banner, &[&el(doc, "p", &[("class", "accord-text"), ("data-accord", "gpc")], t.get(Key::GpcHonoured))?])?;
+    }
+    append(&banner, &[&controller, &choices(doc, t, ("preferences", Key::Customize))?])?;
     Ok(banner)
 }
 

@@ -55,6 +55,8 @@ struct Inner {
     /// Holds the rendered UI; its content is rebuilt when the language changes.
     frame: Element,
     config: Rc<Config>,
+    /// The Global Privacy Control signal is on and honoured: the banner says so.
+    gpc: bool,
     state: RefCell<State>,
     on_action: Box<dyn Fn(Action)>,
 }
@@ -72,6 +74,7 @@ impl Ui {
         style_url: &str,
         config: Rc<Config>,
         lang: &str,
+        gpc: bool,
         on_action: impl Fn(Action) + 'static,
     ) -> Result<Ui, DomError> {
         let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "")?;
@@ -95,7 +98,7 @@ impl Ui {
             return_focus: None,
             pending: None,
         };
-        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, config, state: RefCell::new(state), on_action: Box::new(on_action) }));
+        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
         ui.render()?;
         ui.listen()?;
         for event in ["load", "error"] {
@@ -137,7 +140,7 @@ impl Ui {
             &shell,
             &[
                 &overlay,
-                &build::banner(doc, config, &texts)?,
+                &build::banner(doc, config, &texts, inner.gpc)?,
                 &build::panel(doc, config, &texts)?,
                 &build::confirm(doc, &texts)?,
                 &build::floating(doc, &texts)?,

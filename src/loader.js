@@ -155,14 +155,19 @@ function neutralise(el) {
 }
 
 var TRACKED = 'script[src]:not([type="text/plain"]),img[src],iframe[src]';
-var STATES = { queued: 'allowed', allowed: 'allowed', loading: 'allowed', ran: 'loaded', loaded: 'loaded', failed: 'failed' };
+// The gate's data-accord-state values, as audit states (a script's `loading` adds nothing to
+// the `allowed` its placeholder already had).
+var STATES = { queued: 'allowed', allowed: 'allowed', ran: 'loaded', loaded: 'loaded', failed: 'failed', held: 'blocked' };
+var lastState = new WeakMap();
 function described(el) {
   return el.getAttribute('src') || el.getAttribute('data-src') || el.getAttribute('href') ||
     el.getAttribute('data-href') || '(inline)';
 }
 function noteGated(el) {
   var state = STATES[el.getAttribute('data-accord-state')];
-  if (state) note(el.localName, described(el), el.getAttribute('data-service') || el.getAttribute('data-category'), state);
+  if (!state || lastState.get(el) === state) return;
+  lastState.set(el, state);
+  note(el.localName, described(el), el.getAttribute('data-service') || el.getAttribute('data-category'), state);
 }
 var blockedNoted = new WeakSet();
 function markBlocked() {

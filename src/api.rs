@@ -60,13 +60,26 @@ pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
         None => ui.show_banner().map_err(js_error)?,
     }
     APP.with(|app| {
-        *app.borrow_mut() = Some(App { doc: doc.clone(), config: config.clone(), consent: consent.clone(), gpc, ui });
+        *app.borrow_mut() = Some(App {
+            doc: doc.clone(),
+            config: config.clone(),
+            consent: consent.clone(),
+            gpc,
+            ui: ui.clone(),
+        });
     });
     if consent.is_some() {
         page::consent_mode_update(&consent_mode::state(&config, consent.as_ref()));
     }
     run_gated(&doc, &config, consent.as_ref())?;
+    report(ui.placeholders());
     page::emit("accord:ready", &consent_js(&config, consent.as_ref())).map_err(js_error)
+}
+
+fn report(result: Result<(), DomError>) {
+    if let Err(e) = result {
+        page::error(&e.to_string());
+    }
 }
 
 fn on_action(action: Action) {
@@ -74,9 +87,17 @@ fn on_action(action: Action) {
         Action::AcceptAll => Choice::AcceptAll,
         Action::RejectAll => Choice::RejectAll,
         Action::Save { categories, services } => Choice::Exactly { categories, services },
+        Action::GrantService(id) => {
+            // The current choice, plus this one service.
+            let current = APP.with(|app| app.borrow().as_ref().and_then(|a| a.consent.clone()));
+            let (categories, mut services): (Vec<String>, Vec<String>) =
+                current.map(|c| (c.granted.into_iter().collect(), c.services.into_iter().collect())).unwrap_or_default();
+            services.push(id);
+            Choice::Exactly { categories, services }
+        }
     };
     if let Err(e) = record(choice) {
-        page::error(&format!("{e:?}"));
+        page::error(&crate::browser::describe(&JsValue::from(e)));
     }
 }
 
@@ -104,8 +125,12 @@ fn record(choice: Choice) -> Result<(), JsError> {
     });
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
     run_gated(&doc, &config, Some(&consent))?;
+    let change = change_js(before.as_ref(), &consent, &erased);
+    if js_sys::Reflect::get(&change, &"reload".into()).is_ok_and(|r| r.is_truthy()) {
+        report(ui.offer_reload());
+    }
     page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)?;
-    page::emit("accord:change", &change_js(before.as_ref(), &consent, &erased)).map_err(js_error)
+    page::emit("accord:change", &change).map_err(js_error)
 }
 
 /// `{granted: {categories, services}, withdrawn: {categories, services}, erased, reload}`:

@@ -38,7 +38,8 @@ pub enum Choice {
     RejectAll,
     /// These categories with their services, except services needing separate consent.
     Categories(Vec<String>),
-    /// Exactly these, as set in the preference panel. A granted service grants its category.
+    /// Exactly these, as set in the preference panel or by a click-to-load placeholder. A
+    /// service does not bring its category: elements gated by category alone stay off.
     Exactly { categories: Vec<String>, services: Vec<String> },
 }
 
@@ -101,8 +102,7 @@ impl Consent {
                     categories.insert(id.clone());
                 }
                 for id in svcs {
-                    let service = config.service(id).ok_or_else(|| ChoiceError::UnknownService(id.clone()))?;
-                    categories.insert(service.category.clone());
+                    config.service(id).ok_or_else(|| ChoiceError::UnknownService(id.clone()))?;
                     services.insert(id.clone());
                 }
             }
@@ -286,13 +286,13 @@ mod tests {
     fn granting_categories_grants_their_ordinary_services() {
         let c = choose(Choice::Categories(vec!["marketing".into()]));
         assert_eq!(ids(&c.granted), ["marketing", "necessary"]);
-        assert_eq!(ids(&c.services), ["ad-pixel", "basket"]);
+        assert_eq!(ids(&c.services), ["ad-pixel", "basket", "tea-video"]);
     }
 
     #[test]
-    fn an_exact_choice_grants_exactly_that_and_a_service_brings_its_category() {
+    fn an_exact_choice_grants_exactly_that_and_no_more() {
         let c = choose(Choice::Exactly { categories: vec![], services: vec!["ad-partners".into()] });
-        assert_eq!(ids(&c.granted), ["marketing", "necessary"]);
+        assert_eq!(ids(&c.granted), ["necessary"], "one service does not grant its whole category");
         assert_eq!(ids(&c.services), ["ad-partners", "basket"]);
     }
 
@@ -309,7 +309,7 @@ mod tests {
         let mut c = choose(Choice::Categories(vec!["marketing".into()]));
         c.timestamp_ms = 1_790_000_000_123;
         let text = c.encode();
-        assert_eq!(text, format!("1.1.1790000000123.{ID}.marketing+necessary.ad-pixel+basket"));
+        assert_eq!(text, format!("1.1.1790000000123.{ID}.marketing+necessary.ad-pixel+basket+tea-video"));
         assert_eq!(Consent::decode(&text).unwrap(), c);
     }
 

@@ -59,9 +59,13 @@ keys! {
     SeparateCancel = "separate_cancel",
     PrivacySettings = "privacy_settings",
     GpcHonoured = "gpc_honoured",
+    ContextualText = "contextual_text",
+    ContextualLoad = "contextual_load",
+    ReloadText = "reload_text",
+    ReloadNow = "reload_now",
 }
 
-const EN: [&str; 32] = [
+const EN: [&str; 36] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -97,9 +101,13 @@ const EN: [&str; 32] = [
     "Privacy settings",
     "Your browser sent a Global Privacy Control signal, and we honour it: marketing stays off, \
      even with Accept all, unless you switch it on yourself in Customize.",
+    "This content comes from a third party. Loading it lets them set cookies and see your visit.",
+    "Load content",
+    "Some of what you just refused already ran on this page. Reload the page to stop it.",
+    "Reload",
 ];
 
-const ZH_CN: [&str; 32] = [
+const ZH_CN: [&str; 36] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -134,10 +142,14 @@ const ZH_CN: [&str; 32] = [
     "隐私设置",
     "您的浏览器发出了全球隐私控制（GPC）信号，我们予以遵从：即使选择全部接受，营销类别也保持关闭，\
      除非您在自定义设置中自行开启。",
+    "此内容由第三方提供。加载后，第三方可以设置 Cookie 并获知您的访问。",
+    "加载内容",
+    "您刚刚拒绝的部分内容已在本页面运行。重新加载页面即可停止。",
+    "重新加载",
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 32]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 36]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

@@ -231,3 +231,13 @@ pub fn floating(doc: &Document, t: &Texts) -> Result<Element, DomError> {
     let attrs = [("type", "button"), ("class", "accord-floating"), ("data-accord", "floating"), ("hidden", "")];
     el(doc, "button", &attrs, t.get(Key::PrivacySettings))
 }
+
+/// Shown after a withdrawal when refused scripts already ran (see `Ui::offer_reload`).
+pub fn reload_notice(doc: &Document, t: &Texts) -> Result<Element, DomError> {
+    let notice = el(doc, "div", &[("class", "accord-notice"), ("data-accord", "reload"), ("role", "status"), ("hidden", "")], "")?;
+    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ReloadText))?;
+    let row = el(doc, "div", &[("class", "accord-actions")], "")?;
+    append(&row, &[&button(doc, "reload-now", t.get(Key::ReloadNow))?, &button(doc, "reload-dismiss", t.get(Key::Close))?])?;
+    append(&notice, &[&text, &row])?;
+    Ok(notice)
+}

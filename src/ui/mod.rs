@@ -7,6 +7,7 @@
 
 mod build;
 mod dom;
+mod placeholder;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -29,6 +30,8 @@ pub enum Action {
     RejectAll,
     /// Exactly the switches that are on in the panel.
     Save { categories: Vec<String>, services: Vec<String> },
+    /// Contextual consent: this one service, from a click-to-load placeholder.
+    GrantService(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +44,8 @@ enum Open {
 struct State {
     texts: Texts,
     open: Open,
-    /// The granted categories and services of the choice that holds, if any.
-    granted: Option<(BTreeSet<String>, BTreeSet<String>)>,
+    /// The choice that holds, if any.
+    consent: Option<Consent>,
     /// Where focus was before the UI took it, to give it back on close.
     return_focus: Option<HtmlElement>,
     /// A separate-consent switch waiting for confirmation: ("category" | "service", id).
@@ -54,6 +57,8 @@ struct Inner {
     root: ShadowRoot,
     /// Holds the rendered UI; its content is rebuilt when the language changes.
     frame: Element,
+    /// Where accord.css is, for the placeholders' own shadow roots.
+    style_url: String,
     config: Rc<Config>,
     /// The Global Privacy Control signal is on and honoured: the banner says so.
     gpc: bool,
@@ -94,11 +99,11 @@ impl Ui {
         let state = State {
             texts: i18n::texts(&config, lang),
             open: Open::Nothing,
-            granted: None,
+            consent: None,
             return_focus: None,
             pending: None,
         };
-        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
+        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, style_url: style_url.to_string(), config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
         ui.render()?;
         ui.listen()?;
         for event in ["load", "error"] {
@@ -143,6 +148,7 @@ impl Ui {
                 &build::banner(doc, config, &texts, inner.gpc)?,
                 &build::panel(doc, config, &texts)?,
                 &build::confirm(doc, &texts)?,
+                &build::reload_notice(doc, &texts)?,
                 &build::floating(doc, &texts)?,
             ],
         )?;
@@ -190,7 +196,7 @@ impl Ui {
     fn apply_visibility(&self) -> Result<(), DomError> {
         let (open, pending, chosen) = {
             let st = self.0.state.borrow();
-            (st.open, st.pending.is_some(), st.granted.is_some())
+            (st.open, st.pending.is_some(), st.consent.is_some())
         };
         let blocking = self.0.config.ui.layout == Layout::Modal && self.0.config.ui.block_page;
         let floating = chosen && self.0.config.ui.floating_button && open == Open::Nothing;
@@ -224,8 +230,8 @@ impl Ui {
             st.pending = None;
         }
         if what == Open::Panel {
-            let granted = self.0.state.borrow().granted.clone();
-            let (categories, services) = granted.unwrap_or_default();
+            let consent = self.0.state.borrow().consent.clone();
+            let (categories, services) = consent.map(|c| (c.granted, c.services)).unwrap_or_default();
             self.set_switches(&categories, &services);
         }
         self.apply_visibility()?;
@@ -252,7 +258,7 @@ impl Ui {
     /// Esc or the close button on the panel: never a choice. Without a choice yet, the banner
     /// comes back, since the visitor still has to decide.
     fn close_panel(&self) -> Result<(), DomError> {
-        if self.0.state.borrow().granted.is_some() {
+        if self.0.state.borrow().consent.is_some() {
             return self.close_all();
         }
         self.0.state.borrow_mut().open = Open::Banner;
@@ -273,8 +279,28 @@ impl Ui {
 
     /// A choice holds (made now, or read at start): remember it and close.
     pub fn chosen(&self, consent: &Consent) -> Result<(), DomError> {
-        self.0.state.borrow_mut().granted = Some((consent.granted.clone(), consent.services.clone()));
-        self.close_all()
+        self.0.state.borrow_mut().consent = Some(consent.clone());
+        self.close_all()?;
+        self.placeholders()
+    }
+
+    /// After a withdrawal: scripts that ran cannot be unloaded, so offer a reload.
+    pub fn offer_reload(&self) -> Result<(), DomError> {
+        let notice = self.part("reload").context("find the reload notice")?;
+        notice.remove_attribute("hidden").context("show the reload notice")
+    }
+
+    /// Puts a click-to-load placeholder before each gated iframe that may not load, and takes
+    /// away those whose iframe may now load.
+    pub fn placeholders(&self) -> Result<(), DomError> {
+        let (texts, consent) = {
+            let st = self.0.state.borrow();
+            (st.texts.clone(), st.consent.clone())
+        };
+        let ui = self.clone();
+        placeholder::sync(&self.0.doc, &self.0.config, consent.as_ref(), &texts, &self.0.style_url, move |service| {
+            ui.report(Action::GrantService(service));
+        })
     }
 
     fn report(&self, action: Action) {
@@ -297,6 +323,14 @@ impl Ui {
             Some("close") => self.close_panel()?,
             Some("confirm-yes") => self.settle_pending(true)?,
             Some("confirm-no") => self.settle_pending(false)?,
+            Some("reload-now") => {
+                let _ = crate::browser::page::window()?.location().reload();
+            }
+            Some("reload-dismiss") => {
+                if let Some(notice) = self.part("reload") {
+                    notice.set_attribute("hidden", "").context("hide the reload notice")?;
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -308,6 +342,8 @@ impl Ui {
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
                 self.render()?;
+                placeholder::clear(&self.0.doc)?;
+                self.placeholders()?;
                 focus(self.part("language"));
             }
             return Ok(());

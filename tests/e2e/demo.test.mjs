@@ -49,7 +49,7 @@ test('after Reject all and a reload: no banner, and still nothing gated ran', as
   assert.deepEqual(await ran(page), ['necessary']);
   const consent = await page.evaluate(() => window.Accord.consent());
   assert.deepEqual(consent.categories, { necessary: true, preferences: false, analytics: false, marketing: false, personalised: false });
-  assert.deepEqual(consent.services, { basket: true, lang: false, 'site-stats': false, 'ad-pixel': false, 'ad-partners': false, recommend: false });
+  assert.deepEqual(consent.services, { basket: true, lang: false, 'site-stats': false, 'ad-pixel': false, 'tea-video': false, 'ad-partners': false, recommend: false });
 
   await visit(page, '/');
   assert.equal(await banner(page).isVisible(), false, 'no banner after a choice');
@@ -79,7 +79,7 @@ test('after Accept all every gated script runs, once, except what needs separate
   assert.equal(version, '1');
   assert.equal(revision, '1');
   assert.equal(granted, 'analytics+marketing+necessary+preferences');
-  assert.equal(services, 'ad-pixel+basket+lang+site-stats');
+  assert.equal(services, 'ad-pixel+basket+lang+site-stats+tea-video');
   assert.ok(cookie.expires * 1000 - Date.now() > 180 * 86400e3, 'kept for about six months');
   assert.equal(cookie.sameSite, 'Lax');
   const before = await page.evaluate(() => window.Accord.consent());

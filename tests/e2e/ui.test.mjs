@@ -77,7 +77,8 @@ test('the language follows <html lang>, then the browser; the panel switcher cha
   assert.equal(await page.locator('[data-accord="panel"] [data-accord="save"]').textContent(), '保存我的选择');
   assert.equal(await page.locator('input[data-category="analytics"]').isChecked(), true);
   assert.equal(await focused(page), 'language');
-  assert.equal(await page.locator('.accord').getAttribute('lang'), 'zh-CN');
+  assert.equal(await page.locator('.accord[data-layout]').getAttribute('lang'), 'zh-CN');
+  assert.equal(await page.locator('.accord-placeholder').getAttribute('lang'), 'zh-CN', 'the placeholders follow the switcher');
   await context.close();
 });
 
@@ -119,7 +120,7 @@ test('separate consent: switching on asks first; cancel leaves it off; agreeing 
 
   await page.locator('[data-accord="panel"] [data-accord="save"]').click();
   assert.deepEqual(await cookieParts(context), {
-    categories: 'marketing+necessary+personalised', services: 'ad-partners+ad-pixel+basket+recommend',
+    categories: 'marketing+necessary+personalised', services: 'ad-partners+ad-pixel+basket+recommend+tea-video',
   });
   await page.waitForFunction(() => 'personalised' in window.__demo.ran && 'ad-partners' in window.__demo.ran);
   await context.close();

@@ -1,0 +1,108 @@
+//! Click-to-load placeholders for gated iframes (`<iframe data-src data-category>`): while the
+//! iframe may not load, a box in its place names the service and offers to load it, which
+//! grants that one service (contextual consent). Each box has its own shadow root.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
+
+use super::dom::{append, el};
+use crate::browser::{Context, DomError};
+use crate::config::Config;
+use crate::consent::Consent;
+use crate::decide;
+use crate::i18n::{Key, Texts};
+
+const MARK: &str = "data-accord-placeholder";
+
+/// The service a gated iframe waits for: its `data-service`, or the first service of its category.
+fn service_of(config: &Config, iframe: &Element) -> Option<String> {
+    iframe.get_attribute("data-service").or_else(|| {
+        let category = iframe.get_attribute("data-category")?;
+        let first = config.services_in(&category).next().map(|s| s.id.clone());
+        first
+    })
+}
+
+/// Removes every placeholder (to draw them again in another language).
+pub fn clear(doc: &Document) -> Result<(), DomError> {
+    let boxes = doc.query_selector_all(&format!("[{MARK}]")).context("find placeholders")?;
+    for i in 0..boxes.length() {
+        if let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            b.remove();
+        }
+    }
+    Ok(())
+}
+
+pub fn sync(
+    doc: &Document,
+    config: &Config,
+    consent: Option<&Consent>,
+    t: &Texts,
+    style_url: &str,
+    on_grant: impl Fn(String) + Clone + 'static,
+) -> Result<(), DomError> {
+    // Boxes whose iframe may now load go away, and the iframe shows.
+    let boxes = doc.query_selector_all(&format!("[{MARK}]")).context("find placeholders")?;
+    for i in 0..boxes.length() {
+        let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        let frame = b.next_element_sibling();
+        let still_blocked = frame
+            .as_ref()
+            .and_then(|f| service_of(config, f))
+            .is_some_and(|s| !decide::may_run_service(config, consent, &s));
+        if !still_blocked {
+            if let Some(frame) = frame {
+                let _ = frame.remove_attribute("hidden");
+            }
+            b.remove();
+        }
+    }
+    let frames = doc.query_selector_all("iframe[data-src][data-category]").context("find gated iframes")?;
+    for i in 0..frames.length() {
+        let Some(frame) = frames.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        let Some(service) = service_of(config, &frame) else { continue };
+        if decide::may_run_service(config, consent, &service)
+            || frame.previous_element_sibling().is_some_and(|p| p.has_attribute(MARK))
+        {
+            continue;
+        }
+        let name = config.service(&service).map_or(service.as_str(), |s| s.name.as_str());
+        let host = build(doc, &frame, name, t, style_url)?;
+        let grant = on_grant.clone();
+        let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
+        host.shadow_root()
+            .context("open a placeholder")?
+            .add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())
+            .context("listen on a placeholder")?;
+        handler.forget();
+        frame.before_with_node_1(&host).context("insert a placeholder")?;
+        frame.set_attribute("hidden", "").context("hide a gated iframe")?;
+    }
+    Ok(())
+}
+
+fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, style_url: &str) -> Result<Element, DomError> {
+    let host = el(doc, "div", &[(MARK, "")], "")?;
+    if let Some(style) = host.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
+        // Take the iframe's place: the same box, so the page does not jump when it loads.
+        for (attr, prop) in [("width", "width"), ("height", "height")] {
+            if let Some(v) = frame.get_attribute(attr) {
+                let v = if v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}px") } else { v };
+                let _ = style.set_property(prop, &v);
+            }
+        }
+        let _ = style.set_property("display", "block");
+    }
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).context("attach a shadow root")?;
+    let link = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
+    let card = el(doc, "div", &[("class", "accord accord-placeholder"), ("lang", &t.lang), ("role", "group"), ("aria-label", name)], "")?;
+    let title = el(doc, "p", &[("class", "accord-confirm-item")], name)?;
+    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ContextualText))?;
+    let load = el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", "load")], t.get(Key::ContextualLoad))?;
+    append(&card, &[&title, &text, &load])?;
+    root.append_child(&link).context("style a placeholder")?;
+    root.append_child(&card).context("fill a placeholder")?;
+    Ok(host)
+}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { BASE, launch, CHROMIUM_ARGS, openPage, visit, banner, fixture, demoConfig, consentCookie } from './helpers.mjs';
 import { chromium } from 'playwright-core';
 
-const KINDS = ['beacon', 'external.js', 'fetch', 'frame.html', 'inline.gif', 'injected.js', 'pixel.gif', 'tm-pixel.gif', 'tm-tag.js'];
+const KINDS = ['beacon', 'external.js', 'fetch', 'frame.html', 'inline.gif', 'injected.js', 'pixel.gif', 'style.css', 'tm-pixel.gif', 'tm-tag.js', 'xhr'];
 const GIF = Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64');
 let browser;
 let tracker;
@@ -26,6 +26,7 @@ before(async () => {
     if (name.endsWith('.gif')) { res.setHeader('Content-Type', 'image/gif'); return res.end(GIF); }
     if (name.endsWith('.js')) { res.setHeader('Content-Type', 'text/javascript'); return res.end(`window.__ran = (window.__ran || []).concat('${name}');`); }
     if (name.endsWith('.html')) { res.setHeader('Content-Type', 'text/html'); return res.end('<p>tracker frame</p>'); }
+    if (name.endsWith('.css')) { res.setHeader('Content-Type', 'text/css'); return res.end('h1 { color: rgb(1, 2, 3); }'); }
     res.statusCode = 204;
     res.end();
   });
@@ -80,7 +81,7 @@ test('before a choice nothing reaches the tracker', async () => {
   await settle(page);
   assert.deepEqual(hits, []);
   const blocked = (await page.evaluate(() => window.Accord.audit())).filter((e) => e.state === 'blocked').map((e) => e.kind).sort();
-  assert.deepEqual(blocked, ['beacon', 'fetch', 'iframe', 'img', 'img', 'script', 'script', 'script', 'script'],
+  assert.deepEqual(blocked, ['beacon', 'fetch', 'iframe', 'img', 'img', 'link', 'script', 'script', 'script', 'script', 'xhr'],
     'the audit log lists each blocked element and request');
   await context.close();
 });
@@ -117,6 +118,7 @@ test('after Accept all each tracker fires exactly once', async () => {
   assert.deepEqual(hits.filter((h) => !KINDS.includes(h)), []);
   assert.deepEqual((await page.evaluate(() => window.__ran)).sort(), ['external.js', 'injected.js', 'tm-tag.js']);
   assert.equal(await page.evaluate(() => window.__fetched), true, 'the held fetch resolved once sent');
+  assert.equal(await page.locator('h1').evaluate((h) => getComputedStyle(h).color), 'rgb(1, 2, 3)', 'the gated stylesheet applies');
   const audit = await page.evaluate(() => window.Accord.audit());
   const external = audit.filter((e) => e.url.endsWith('/t/external.js')).map((e) => e.state);
   assert.deepEqual([external[0], external.at(-1)], ['blocked', 'loaded'], 'blocked, then allowed, then loaded');

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod consent_mode;
 pub mod decide;
 pub mod i18n;
+pub mod receipt;
 pub mod track;
 
 #[cfg(target_arch = "wasm32")]

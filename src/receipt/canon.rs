@@ -1,0 +1,98 @@
+//! Canonical JSON (RFC 8785 for the values receipts use: strings, integers, booleans, null,
+//! arrays, objects): members sorted by UTF-16 code units, no white space, minimal escaping.
+//! The same receipt always serialises to the same bytes, so its hash and signature are stable.
+
+use crate::config::json::Json;
+
+pub fn to_string(value: &Json) -> String {
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+fn write(value: &Json, out: &mut String) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(n),
+        Json::String(s) => string(s, out),
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(item, out);
+            }
+            out.push(']');
+        }
+        Json::Object(members) => {
+            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
+            sorted.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (key, item)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(key, out);
+                out.push(':');
+                write(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::json::parse;
+
+    #[test]
+    fn sorts_members_and_drops_white_space() {
+        let v = parse(r#"{ "b": [1, true, null], "a": { "z": "x", "y": "é" } }"#).unwrap();
+        assert_eq!(to_string(&v), r#"{"a":{"y":"é","z":"x"},"b":[1,true,null]}"#);
+    }
+
+    #[test]
+    fn escapes_only_what_must_be_escaped() {
+        let v = Json::String("q\"b\\\n\u{1}</script>分析".into());
+        assert_eq!(to_string(&v), r#""q\"b\\\n\u0001</script>分析""#);
+    }
+
+    #[test]
+    fn sorts_by_utf16_code_units() {
+        // U+FB01 sorts after U+1F600 in UTF-16 (0xFB01 > 0xD83D), unlike in UTF-8 or code points.
+        let v = Json::Object(vec![("\u{fb01}".into(), Json::Null), ("\u{1f600}".into(), Json::Null)]);
+        assert_eq!(to_string(&v), "{\"\u{1f600}\":null,\"\u{fb01}\":null}");
+    }
+
+    #[test]
+    fn round_trips_through_the_reader() {
+        let text = r#"{"a":[{"b":"c"}],"d":"\u0000"}"#;
+        assert_eq!(to_string(&parse(text).unwrap()), text);
+    }
+}

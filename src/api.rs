@@ -7,12 +7,13 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::Document;
 
-use crate::browser::{cookie, erase, gate, page, DomError};
+use crate::browser::{cookie, erase, gate, page, receipts, DomError};
 use crate::config::Config;
 use crate::consent::{Choice, Consent};
 use crate::consent_mode;
 use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
+use crate::receipt::Method;
 use crate::ui::{Action, Ui};
 
 struct App {
@@ -73,6 +74,7 @@ pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
     }
     run_gated(&doc, &config, consent.as_ref())?;
     report(ui.placeholders());
+    receipts::flush(&config);
     page::emit("accord:ready", &consent_js(&config, consent.as_ref())).map_err(js_error)
 }
 
@@ -83,6 +85,12 @@ fn report(result: Result<(), DomError>) {
 }
 
 fn on_action(action: Action) {
+    let panel = APP.with(|app| app.borrow().as_ref().is_some_and(|a| a.ui.panel_open()));
+    let method = match &action {
+        Action::GrantService(_) => Method::Contextual,
+        _ if panel => Method::Panel,
+        _ => Method::Banner,
+    };
     let choice = match action {
         Action::AcceptAll => Choice::AcceptAll,
         Action::RejectAll => Choice::RejectAll,
@@ -96,7 +104,7 @@ fn on_action(action: Action) {
             Choice::Exactly { categories, services }
         }
     };
-    if let Err(e) = record(choice) {
+    if let Err(e) = record(choice, method) {
         page::error(&crate::browser::describe(&JsValue::from(e)));
     }
 }
@@ -110,14 +118,15 @@ fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Resu
 /// Records a choice: stores it, closes the UI, erases what refused services stored, tells
 /// Consent Mode, then (outside any borrow of the state, since gated scripts and event
 /// listeners may call back into `window.Accord`) runs what it allows.
-fn record(choice: Choice) -> Result<(), JsError> {
-    let (doc, config, ui, before, consent) = with_app(|app| {
+fn record(choice: Choice, method: Method) -> Result<(), JsError> {
+    let (doc, config, ui, before, consent, gpc) = with_app(|app| {
         let id = page::random_uuid().map_err(js_error)?;
         let consent = Consent::record(&app.config, &choice, id, page::now_ms(), app.gpc).map_err(js_error)?;
         store(&app.doc, &app.config, &consent).map_err(js_error)?;
         let before = app.consent.replace(consent.clone());
-        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent))
+        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent, app.gpc))
     })?;
+    receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
         page::error(&e.to_string());
@@ -185,20 +194,20 @@ fn with_app<T>(f: impl FnOnce(&mut App) -> Result<T, JsError>) -> Result<T, JsEr
 /// Grants every category.
 #[wasm_bindgen(js_name = acceptAll)]
 pub fn accept_all() -> Result<(), JsError> {
-    record(Choice::AcceptAll)
+    record(Choice::AcceptAll, Method::Api)
 }
 
 /// Refuses every category that is not required.
 #[wasm_bindgen(js_name = rejectAll)]
 pub fn reject_all() -> Result<(), JsError> {
-    record(Choice::RejectAll)
+    record(Choice::RejectAll, Method::Api)
 }
 
 /// Grants these categories with their services (not those needing separate consent), and the
 /// required ones; throws on an unknown id.
 #[wasm_bindgen]
 pub fn accept(categories: Vec<String>) -> Result<(), JsError> {
-    record(Choice::Categories(categories))
+    record(Choice::Categories(categories), Method::Api)
 }
 
 /// The loader's question for a request the page is about to make: `"allow"`, `"wait:<service>"`
@@ -213,6 +222,23 @@ pub fn verdict(url: &str) -> String {
         },
         None => "wait".to_string(),
     })
+}
+
+/// Every consent receipt kept in this browser, oldest first: `{seq, id, time, jws, delivered,
+/// attempts, countersignature, categories, services}`. The visitor's copy of their records.
+#[wasm_bindgen]
+pub async fn receipts() -> Result<JsValue, JsError> {
+    receipts::list().await.map_err(js_error)
+}
+
+/// On `pagehide`: sends pending receipts by beacon.
+#[wasm_bindgen(js_name = flushBeacons)]
+pub fn flush_beacons() {
+    APP.with(|app| {
+        if let Some(app) = app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()) {
+            receipts::beacon(&app.config);
+        }
+    });
 }
 
 /// Whether elements of this category may run now.

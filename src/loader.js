@@ -284,6 +284,8 @@ window.Accord = {
   acceptedCategory: function (id) { return api ? api.acceptedCategory(id) : false; },
   acceptedService: function (id) { return api ? api.acceptedService(id) : false; },
   audit: function () { return audit.map(function (e) { return Object.assign({}, e); }); },
+  // A promise of every consent receipt kept in this browser (the visitor's own copy).
+  receipts: function () { return started().then(function () { return api.receipts(); }); },
   // Loads a script once its category (or service) is accepted; rejects if it is not.
   loadScript: function (url, options) {
     var opts = options || {};
@@ -303,6 +305,8 @@ window.Accord = {
 
 window.addEventListener('accord:ready', settle);
 window.addEventListener('accord:consent', settle);
+// Leaving: hand pending receipts to the browser by beacon.
+window.addEventListener('pagehide', function () { if (api) api.flushBeacons(); });
 // Restored from the back/forward cache: the choice may have changed on another page.
 window.addEventListener('pageshow', function (e) {
   if (e.persisted && api) {

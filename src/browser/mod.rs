@@ -4,7 +4,10 @@
 pub mod cookie;
 pub mod erase;
 pub mod gate;
+pub mod idb;
 pub mod page;
+pub mod receipts;
+pub mod webcrypto;
 
 use std::fmt;
 

@@ -46,6 +46,8 @@ pub struct Config {
     pub consent_mode: Option<Vec<(String, Vec<String>)>>,
     /// Global Privacy Control: whether to honour it, and the categories it keeps off.
     pub gpc: GpcSettings,
+    /// Where signed consent receipts are POSTed; without one they are kept in the browser.
+    pub receipt_endpoint: Option<String>,
     pub categories: Vec<Category>,
     pub services: Vec<Service>,
 }

@@ -193,7 +193,7 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let mut r = Reader { errors: Vec::new() };
     let known = [
         "$schema", "revision", "site", "languages", "language", "cookie", "ui", "translations",
-        "accept_all_includes_separate", "consent_mode", "gpc", "categories", "services",
+        "accept_all_includes_separate", "consent_mode", "gpc", "receipts", "categories", "services",
     ];
     let Some(root) = r.object(doc, "", &known) else {
         return Err(ConfigErrors(r.errors));
@@ -223,6 +223,10 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let services = read_services(&mut r, &root, &categories);
     let consent_mode = read_consent_mode(&mut r, &root, &categories);
     let gpc = read_gpc(&mut r, &root, &categories);
+    let receipt_endpoint = match root.get("receipts") {
+        None => None,
+        Some(value) => r.object(value, "receipts", &["endpoint"]).and_then(|obj| r.url(&obj, "endpoint")),
+    };
 
     if r.errors.is_empty() {
         Ok(Config {
@@ -236,6 +240,7 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
             accept_all_includes_separate,
             consent_mode,
             gpc,
+            receipt_endpoint,
             categories,
             services,
         })

@@ -267,6 +267,16 @@ impl Ui {
         Ok(())
     }
 
+    /// The language shown now.
+    pub fn lang(&self) -> String {
+        self.0.state.borrow().texts.lang.clone()
+    }
+
+    /// Whether the panel (rather than the banner) is open: where a choice is being made.
+    pub fn panel_open(&self) -> bool {
+        self.0.state.borrow().open == Open::Panel
+    }
+
     /// Shows the first layer.
     pub fn show_banner(&self) -> Result<(), DomError> {
         self.open(Open::Banner)

@@ -1,0 +1,70 @@
+//! A minimal IndexedDB for receipts: one database `accord` with the stores `keys` (the
+//! visitor's signing key) and `receipts` (every receipt by sequence number, with its delivery
+//! state). Requests become futures.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+
+use super::{page, Context, DomError};
+
+pub const KEYS: &str = "keys";
+pub const RECEIPTS: &str = "receipts";
+
+/// Waits for a request's result.
+async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, DomError> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let req = request.clone();
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::NULL, &req.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let req = request.clone();
+        let fail = Closure::once_into_js(move || {
+            let message = req.error().ok().flatten().map(|e| e.message()).unwrap_or_default();
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
+        });
+        request.set_onsuccess(Some(ok.unchecked_ref()));
+        request.set_onerror(Some(fail.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.context(action)
+}
+
+/// Opens (creating on first use) the database.
+pub async fn open() -> Result<IdbDatabase, DomError> {
+    let factory = page::window()?.indexed_db().ok().flatten().context("use IndexedDB (not available here)")?;
+    let request: IdbOpenDbRequest = factory.open_with_u32("accord", 1).context("open IndexedDB")?;
+    let upgrade = {
+        let request = request.clone();
+        Closure::once_into_js(move || {
+            if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+                let _ = db.create_object_store(KEYS);
+                let _ = db.create_object_store(RECEIPTS);
+            }
+        })
+    };
+    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    let db = done(&request, "open IndexedDB").await?;
+    db.dyn_into::<IdbDatabase>().map_err(|_| DomError { action: "open IndexedDB", detail: "not a database".into() })
+}
+
+fn store(db: &IdbDatabase, name: &str, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, DomError> {
+    let tx = db.transaction_with_str_and_mode(name, mode).context("start an IndexedDB transaction")?;
+    tx.object_store(name).context("open an IndexedDB store")
+}
+
+pub async fn get(db: &IdbDatabase, name: &str, key: &JsValue) -> Result<JsValue, DomError> {
+    let request = store(db, name, IdbTransactionMode::Readonly)?.get(key).context("read IndexedDB")?;
+    done(&request, "read IndexedDB").await
+}
+
+pub async fn put(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> Result<(), DomError> {
+    let request = store(db, name, IdbTransactionMode::Readwrite)?.put_with_key(value, key).context("write IndexedDB")?;
+    done(&request, "write IndexedDB").await.map(|_| ())
+}
+
+/// Every value of a store, in key order.
+pub async fn all(db: &IdbDatabase, name: &str) -> Result<js_sys::Array, DomError> {
+    let request = store(db, name, IdbTransactionMode::Readonly)?.get_all().context("read IndexedDB")?;
+    Ok(done(&request, "read IndexedDB").await?.dyn_into::<js_sys::Array>().unwrap_or_default())
+}

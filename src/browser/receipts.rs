@@ -1,0 +1,209 @@
+//! Receipts in the browser: each choice becomes a JWS signed with the visitor's key, chained
+//! to the previous one, kept in IndexedDB, and delivered in order to the configured endpoint
+//! (retried with exponential backoff and jitter, flushed at the next page load, sent by
+//! beacon on `pagehide`). Without an endpoint they are kept locally. All work on the store
+//! runs one job at a time, so two quick choices cannot take the same place in the chain.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{idb, page, webcrypto, Context, DomError};
+use crate::config::Config;
+use crate::consent::Consent;
+use crate::i18n;
+use crate::receipt::{self, b64, Facts, Method};
+
+type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
+
+thread_local! {
+    /// Jobs waiting, and whether a runner is working through them.
+    static JOBS: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    /// Receipts not yet delivered, for the `pagehide` beacon (which cannot wait for IndexedDB).
+    static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
+fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
+    JOBS.with(|jobs| jobs.borrow_mut().push_back(Box::pin(job)));
+    if RUNNING.with(|r| r.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        while let Some(job) = JOBS.with(|jobs| jobs.borrow_mut().pop_front()) {
+            if let Err(e) = job.await {
+                page::error(&format!("receipts: {e}"));
+            }
+        }
+        RUNNING.with(|r| r.set(false));
+    });
+}
+
+/// What a receipt is about, captured when the choice is made.
+pub struct Choice {
+    pub config: Rc<Config>,
+    pub consent: Consent,
+    pub lang: String,
+    pub method: Method,
+    pub gpc: bool,
+}
+
+/// Signs and stores a receipt for `choice`, then delivers what is pending.
+pub fn issue(choice: Choice) {
+    let endpoint = choice.config.receipt_endpoint.clone();
+    enqueue(sign_and_store(choice));
+    if let Some(endpoint) = endpoint {
+        enqueue(deliver(endpoint));
+    }
+}
+
+/// Delivers what earlier page views left pending.
+pub fn flush(config: &Config) {
+    if let Some(endpoint) = config.receipt_endpoint.clone() {
+        enqueue(deliver(endpoint));
+    }
+}
+
+async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
+    let Choice { config, consent, lang, method, gpc } = choice;
+    let db = idb::open().await?;
+    let key = webcrypto::visitor_key(&db).await?;
+    let stored = idb::all(&db, idb::RECEIPTS).await?;
+    let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
+    let prev = match &last {
+        Some(last) => Some(b64::encode(&webcrypto::sha256(get(last, "jws").as_string().unwrap_or_default().as_bytes()).await?)),
+        None => None,
+    };
+    let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
+    let texts = i18n::texts(&config, &lang);
+    let texts_sha256 = b64::encode(&webcrypto::sha256(receipt::texts_shown(&config, &texts).as_bytes()).await?);
+    let facts = Facts {
+        lang: &lang,
+        method,
+        key: &key.public,
+        kid: &key.kid,
+        texts_sha256: &texts_sha256,
+        gpc,
+        prev: prev.as_deref(),
+    };
+    let payload = receipt::payload(&config, &consent, &facts);
+    let input = receipt::signing_input(&receipt::header(&key.public, &key.kid), &payload);
+    let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
+    let jws = receipt::compact(&input, &signature);
+
+    let record: JsValue = js_sys::Object::new().into();
+    set(&record, "seq", &JsValue::from_f64(seq));
+    set(&record, "id", &JsValue::from_str(&consent.id));
+    let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
+    set(&record, "time", &time.to_iso_string().into());
+    set(&record, "jws", &JsValue::from_str(&jws));
+    set(&record, "delivered", &JsValue::FALSE);
+    set(&record, "attempts", &JsValue::from_f64(0.0));
+    set(&record, "countersignature", &JsValue::NULL);
+    let granted = |ids: &std::collections::BTreeSet<String>| ids.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
+    set(&record, "categories", &granted(&consent.granted));
+    set(&record, "services", &granted(&consent.services));
+    idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;
+    if config.receipt_endpoint.is_some() {
+        PENDING.with(|p| p.borrow_mut().push(jws));
+    }
+    Ok(())
+}
+
+/// POSTs each undelivered receipt in chain order, stopping at the first failure (so order
+/// holds) and trying again later with exponential backoff and jitter.
+async fn deliver(endpoint: String) -> Result<(), DomError> {
+    let db = idb::open().await?;
+    let stored = idb::all(&db, idb::RECEIPTS).await?;
+    let mut pending = Vec::new();
+    let mut failed_attempts = None;
+    for record in stored.iter().filter(|r| !get(r, "delivered").is_truthy()) {
+        let jws = get(&record, "jws").as_string().unwrap_or_default();
+        if failed_attempts.is_some() {
+            pending.push(jws);
+            continue;
+        }
+        let attempts = get(&record, "attempts").as_f64().unwrap_or(0.0) + 1.0;
+        set(&record, "attempts", &JsValue::from_f64(attempts));
+        match post(&endpoint, &jws).await {
+            Ok(answer) => {
+                set(&record, "delivered", &JsValue::TRUE);
+                set(&record, "countersignature", &answer);
+            }
+            Err(e) => {
+                page::warn(&format!("receipt {} not delivered yet: {e}", get(&record, "id").as_string().unwrap_or_default()));
+                failed_attempts = Some(attempts);
+                pending.push(jws);
+            }
+        }
+        idb::put(&db, idb::RECEIPTS, &get(&record, "seq"), &record).await?;
+    }
+    PENDING.with(|p| *p.borrow_mut() = pending);
+    if let Some(attempts) = failed_attempts {
+        retry_later(endpoint, attempts);
+    }
+    Ok(())
+}
+
+/// The endpoint's answer: its countersignature (`{"countersignature": …}`), or its whole body.
+async fn post(endpoint: &str, jws: &str) -> Result<JsValue, DomError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(jws));
+    let headers = web_sys::Headers::new().context("build headers")?;
+    headers.set("Content-Type", "application/jose").context("build headers")?;
+    init.set_headers(&headers);
+    let response = JsFuture::from(page::window()?.fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
+    if !response.ok() {
+        return Err(DomError { action: "deliver a receipt", detail: format!("HTTP {}", response.status()) });
+    }
+    let body = JsFuture::from(response.text().context("read the answer")?).await.context("read the answer")?;
+    let text = body.as_string().unwrap_or_default();
+    let parsed = js_sys::JSON::parse(&text).ok();
+    Ok(parsed.map(|p| get(&p, "countersignature")).filter(|c| !c.is_undefined()).unwrap_or_else(|| JsValue::from_str(&text)))
+}
+
+fn retry_later(endpoint: String, attempts: f64) {
+    let delay = (1000.0 * 2f64.powf(attempts - 1.0)).min(60_000.0) + js_sys::Math::random() * 1000.0;
+    let again = Closure::once_into_js(move || enqueue(deliver(endpoint)));
+    if let Ok(w) = page::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);
+    }
+}
+
+/// On `pagehide`: hands the oldest pending receipt to the browser by beacon. Only the oldest,
+/// because beacons may arrive in any order and the chain must arrive in order; the next page
+/// view sends the rest. Whether it arrives is not known here, so it stays pending: the
+/// endpoint is idempotent by receipt id. (A beacon cannot set `application/jose` across
+/// origins without a preflight, so it goes as `text/plain`.)
+pub fn beacon(config: &Config) {
+    let Some(endpoint) = &config.receipt_endpoint else { return };
+    let Ok(w) = page::window() else { return };
+    PENDING.with(|pending| {
+        if let Some(jws) = pending.borrow().first() {
+            let _ = w.navigator().send_beacon_with_opt_str(endpoint, Some(jws));
+        }
+    });
+}
+
+/// Every receipt kept in this browser, oldest first.
+pub async fn list() -> Result<JsValue, DomError> {
+    let db = idb::open().await?;
+    Ok(idb::all(&db, idb::RECEIPTS).await?.into())
+}

@@ -1,0 +1,83 @@
+//! The visitor's signing key and the hashing and signing receipts need, through WebCrypto.
+//! The private key is generated non-extractable and kept in IndexedDB as a CryptoKey: no
+//! script, the site's included, can read it out, so no one else can sign as this browser.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
+
+use super::{idb, page, Context, DomError};
+use crate::receipt::{b64, PublicKey};
+
+/// The private key, its public half and its thumbprint (`kid`).
+pub struct VisitorKey {
+    pub private: CryptoKey,
+    pub public: PublicKey,
+    pub kid: String,
+}
+
+fn subtle() -> Result<SubtleCrypto, DomError> {
+    Ok(page::window()?.crypto().context("reach window.crypto")?.subtle())
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object(members: &[(&str, &JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in members {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {
+    let promise = subtle()?.digest_with_str_and_u8_array("SHA-256", data).context("hash")?;
+    let digest = JsFuture::from(promise).await.context("hash")?;
+    Ok(js_sys::Uint8Array::new(&digest).to_vec())
+}
+
+/// ES256: ECDSA P-256 with SHA-256; WebCrypto returns r || s, which is what JWS wants.
+pub async fn sign(key: &CryptoKey, data: &[u8]) -> Result<Vec<u8>, DomError> {
+    let algorithm = object(&[("name", &"ECDSA".into()), ("hash", &"SHA-256".into())]);
+    let promise = subtle()?.sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt")?;
+    let signature = JsFuture::from(promise).await.context("sign a receipt")?;
+    Ok(js_sys::Uint8Array::new(&signature).to_vec())
+}
+
+/// The visitor's key from IndexedDB, made on first use.
+pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
+    let stored = idb::get(db, idb::KEYS, &"visitor".into()).await?;
+    if let Ok(private) = get(&stored, "private").dyn_into::<CryptoKey>() {
+        let public = PublicKey {
+            x: get(&stored, "x").as_string().unwrap_or_default(),
+            y: get(&stored, "y").as_string().unwrap_or_default(),
+        };
+        let kid = get(&stored, "kid").as_string().unwrap_or_default();
+        return Ok(VisitorKey { private, public, kid });
+    }
+    let algorithm = object(&[("name", &"ECDSA".into()), ("namedCurve", &"P-256".into())]);
+    let usages = js_sys::Array::of1(&"sign".into());
+    // extractable = false: the private key can be used, never read.
+    let promise = subtle()?.generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
+    let pair = JsFuture::from(promise).await.context("make a signing key")?;
+    let private: CryptoKey = get(&pair, "privateKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no private key".into() })?;
+    let public_key: CryptoKey = get(&pair, "publicKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no public key".into() })?;
+    let jwk = JsFuture::from(subtle()?.export_key("jwk", &public_key).context("export the public key")?)
+        .await
+        .context("export the public key")?;
+    let public = PublicKey {
+        x: get(&jwk, "x").as_string().unwrap_or_default(),
+        y: get(&jwk, "y").as_string().unwrap_or_default(),
+    };
+    let kid = b64::encode(&sha256(public.thumbprint_input().as_bytes()).await?);
+    let record = object(&[
+        ("private", &private),
+        ("x", &JsValue::from_str(&public.x)),
+        ("y", &JsValue::from_str(&public.y)),
+        ("kid", &JsValue::from_str(&kid)),
+    ]);
+    idb::put(db, idb::KEYS, &"visitor".into(), &record).await?;
+    Ok(VisitorKey { private, public, kid })
+}

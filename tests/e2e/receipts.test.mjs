@@ -1,0 +1,185 @@
+// Signed consent receipts, checked by an independent JOSE implementation (npm `jose`), not by
+// Accord's own code: signatures, tampering, the wrong key, the key's non-extractability, the
+// hash chain, and delivery to an endpoint that is down for a while, across a reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { compactVerify, importJWK, decodeProtectedHeader, calculateJwkThumbprint, generateKeyPair, exportJWK } from 'jose';
+import { BASE, launch, openPage, visit, banner, withConfig } from './helpers.mjs';
+
+let browser;
+let collector;
+let collectorUp = false;
+// What the collector stored: one entry per receipt id, in order of first arrival. Like a real
+// collector it is idempotent: a repeat (a pagehide beacon, then the next page's POST) gets the
+// same answer and is not stored twice.
+const received = [];
+const posts = [];
+before(async () => {
+  browser = await launch();
+  collector = http.createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+    res.setHeader('Access-Control-Allow-Methods', 'POST');
+    if (req.method === 'OPTIONS') { res.statusCode = 204; return res.end(); }
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      if (!collectorUp) { res.statusCode = 503; return res.end('down'); }
+      posts.push(req.headers['content-type']);
+      const id = JSON.parse(Buffer.from(body.split('.')[1], 'base64url').toString()).consentReceiptID;
+      let index = received.findIndex((r) => r.id === id);
+      if (index < 0) index = received.push({ id, type: req.headers['content-type'], jws: body }) - 1;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ countersignature: `cs-${index + 1}` }));
+    });
+  });
+  await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
+});
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => collector.close(resolve));
+});
+
+const b64urlSha256 = (text) => createHash('sha256').update(text).digest('base64url');
+const receipts = (page) => page.evaluate(() => window.Accord.receipts());
+// Polls until `check(receipts)` holds (waitForFunction cannot await a promise), or fails.
+async function until(page, check, what) {
+  for (let i = 0; i < 100; i++) {
+    const list = await receipts(page);
+    if (check(list)) return list;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+const receiptCount = (page, n) => until(page, (list) => list.length >= n, `${n} receipts exist`);
+
+test('each choice is a JWS that jose verifies with the embedded key; tampering and a wrong key fail', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  const [record] = await receiptCount(page, 1);
+  const consent = await page.evaluate(() => window.Accord.consent());
+  assert.equal(record.id, consent.id);
+
+  const header = decodeProtectedHeader(record.jws);
+  assert.equal(header.alg, 'ES256');
+  assert.equal(header.kid, await calculateJwkThumbprint(header.jwk, 'sha256'), 'kid is the RFC 7638 thumbprint');
+  const key = await importJWK(header.jwk, 'ES256');
+  const { payload } = await compactVerify(record.jws, key);
+  const body = JSON.parse(new TextDecoder().decode(payload));
+  assert.equal(body.consentReceiptID, consent.id);
+  assert.equal(body.piiPrincipalId, header.kid);
+  assert.equal(body.version, 'KI-CR-v1.1.0');
+  assert.equal(body.collectionMethod, 'banner');
+  assert.equal(body.language, 'en');
+  assert.deepEqual(body.accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences']);
+  assert.deepEqual(body.accord.denied.categories, ['personalised']);
+  assert.equal(body.accord.prev, null);
+  assert.match(body.accord.textsSha256, /^[A-Za-z0-9_-]{43}$/);
+
+  // One character of the payload changed: the signature no longer holds.
+  const [h, p, s] = record.jws.split('.');
+  const forged = JSON.stringify({ ...body, accord: { ...body.accord, denied: { categories: [], services: [] } } });
+  await assert.rejects(compactVerify(`${h}.${Buffer.from(forged).toString('base64url')}.${s}`, key));
+  const flipped = p.slice(0, 10) + (p[10] === 'A' ? 'B' : 'A') + p.slice(11);
+  await assert.rejects(compactVerify(`${h}.${flipped}.${s}`, key));
+  // Another key (a forger's) does not verify it either.
+  const other = await generateKeyPair('ES256');
+  await assert.rejects(compactVerify(record.jws, other.publicKey));
+  assert.ok((await exportJWK(other.publicKey)).x !== header.jwk.x);
+  await context.close();
+});
+
+test('the private key cannot be exported, and stays the same across page views', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await receiptCount(page, 1);
+  const result = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('accord');
+    open.onsuccess = () => {
+      const get = open.result.transaction('keys').objectStore('keys').get('visitor');
+      get.onsuccess = async () => {
+        const key = get.result.private;
+        let error = null;
+        try { await crypto.subtle.exportKey('jwk', key); } catch (e) { error = e.name; }
+        let pkcs8 = null;
+        try { await crypto.subtle.exportKey('pkcs8', key); } catch (e) { pkcs8 = e.name; }
+        resolve({ extractable: key.extractable, type: key.type, usages: key.usages, error, pkcs8 });
+      };
+    };
+  }));
+  assert.deepEqual(result, { extractable: false, type: 'private', usages: ['sign'], error: 'InvalidAccessError', pkcs8: 'InvalidAccessError' });
+  const first = decodeProtectedHeader((await receipts(page))[0].jws).kid;
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  const [, second] = await receiptCount(page, 2);
+  assert.equal(decodeProtectedHeader(second.jws).kid, first, 'one browser, one key');
+  await context.close();
+});
+
+test('receipts form a hash chain: deleting one leaves a detectable gap', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await page.evaluate(() => window.Accord.rejectAll());
+  await page.evaluate(() => window.Accord.accept(['analytics']));
+  const chain = await receiptCount(page, 3);
+  const payloads = chain.map((r) => JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()));
+  assert.equal(payloads[0].accord.prev, null);
+  assert.equal(payloads[1].accord.prev, b64urlSha256(chain[0].jws));
+  assert.equal(payloads[2].accord.prev, b64urlSha256(chain[1].jws));
+  assert.deepEqual(chain.map((r) => r.seq), [1, 2, 3]);
+
+  // Someone deletes the middle receipt: the third no longer links to what comes before it.
+  const kept = [chain[0], chain[2]];
+  const broken = kept.findIndex((r, i) => i > 0 &&
+    JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()).accord.prev !== b64urlSha256(kept[i - 1].jws));
+  assert.equal(broken, 1, 'the gap shows at the receipt after the deleted one');
+  await context.close();
+});
+
+test('with the endpoint down for N choices, then back, all N arrive exactly once and in chain order, across a reload', async () => {
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  collectorUp = false;
+  received.length = 0;
+  posts.length = 0;
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await page.evaluate(() => window.Accord.rejectAll());
+  await page.evaluate(() => window.Accord.accept(['preferences']));
+  const pending = await receiptCount(page, 3);
+  assert.deepEqual(pending.map((r) => r.delivered), [false, false, false]);
+  await until(page, (list) => list[0].attempts >= 1, 'a delivery was tried');
+  assert.equal(received.length, 0);
+
+  collectorUp = true;
+  await visit(page, '/en/'); // the next page view flushes the outbox
+  await until(page, (list) => list.every((r) => r.delivered), 'all are delivered');
+  await page.waitForTimeout(500);
+  const mine = (await receipts(page)).map((r) => r.jws);
+  const arrived = received.map((r) => r.jws).filter((j) => mine.includes(j));
+  assert.deepEqual(arrived, mine, 'each stored exactly once, in chain order');
+  assert.ok(posts.includes('application/jose'), 'delivered as application/jose');
+  assert.deepEqual((await receipts(page)).map((r) => r.countersignature), ['cs-1', 'cs-2', 'cs-3'], 'countersignatures are kept');
+  await context.close();
+});
+
+test('without an endpoint, receipts are still made and kept', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  const [record] = await receiptCount(page, 1);
+  assert.equal(record.delivered, false);
+  assert.equal(JSON.parse(Buffer.from(record.jws.split('.')[1], 'base64url').toString()).language, 'zh-CN');
+  await context.close();
+});

@@ -63,9 +63,14 @@ keys! {
     ContextualLoad = "contextual_load",
     ReloadText = "reload_text",
     ReloadNow = "reload_now",
+    Records = "records",
+    RecordsNone = "records_none",
+    RecordsDownload = "records_download",
+    RecordSent = "record_sent",
+    RecordKept = "record_kept",
 }
 
-const EN: [&str; 36] = [
+const EN: [&str; 41] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -105,9 +110,14 @@ const EN: [&str; 36] = [
     "Load content",
     "Some of what you just refused already ran on this page. Reload the page to stop it.",
     "Reload",
+    "Your consent records",
+    "No records yet.",
+    "Download my records (JSON)",
+    "sent to the site",
+    "kept in this browser",
 ];
 
-const ZH_CN: [&str; 36] = [
+const ZH_CN: [&str; 41] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -146,10 +156,15 @@ const ZH_CN: [&str; 36] = [
     "加载内容",
     "您刚刚拒绝的部分内容已在本页面运行。重新加载页面即可停止。",
     "重新加载",
+    "您的同意记录",
+    "暂无记录。",
+    "下载我的记录（JSON）",
+    "已发送至网站",
+    "保存在本浏览器中",
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 36]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 41]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

@@ -22,6 +22,9 @@ use crate::receipt::{self, b64, Facts, Method};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
 
+/// From this many undelivered receipts on, every delivery attempt warns on the console.
+const WARN_PENDING: usize = 20;
+
 thread_local! {
     /// Jobs waiting, and whether a runner is working through them.
     static JOBS: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
@@ -152,6 +155,10 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
             }
         }
         idb::put(&db, idb::RECEIPTS, &get(&record, "seq"), &record).await?;
+    }
+    if pending.len() >= WARN_PENDING {
+        // Never dropped, never silent: say how many are waiting.
+        page::warn(&format!("{} consent receipts are waiting for delivery to {endpoint}", pending.len()));
     }
     PENDING.with(|p| *p.borrow_mut() = pending);
     if let Some(attempts) = failed_attempts {

@@ -79,7 +79,7 @@ pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Result<Element, DomE
     for category in &config.categories {
         append(&list, &[&category_block(doc, config, t, category)?])?;
     }
-    append(&panel, &[&list, &choices(doc, t, ("save", Key::Save))?])?;
+    append(&panel, &[&list, &choices(doc, t, ("save", Key::Save))?, &records(doc, t)?])?;
     Ok(panel)
 }
 
@@ -240,4 +240,19 @@ pub fn reload_notice(doc: &Document, t: &Texts) -> Result<Element, DomError> {
     append(&row, &[&button(doc, "reload-now", t.get(Key::ReloadNow))?, &button(doc, "reload-dismiss", t.get(Key::Close))?])?;
     append(&notice, &[&text, &row])?;
     Ok(notice)
+}
+
+/// The visitor's own consent records: filled in when the panel opens, downloadable as JSON.
+fn records(doc: &Document, t: &Texts) -> Result<Element, DomError> {
+    let section = el(doc, "section", &[("class", "accord-records"), ("aria-labelledby", "accord-records-title")], "")?;
+    let title = el(doc, "h3", &[("id", "accord-records-title"), ("class", "accord-title")], t.get(Key::Records))?;
+    let list = el(doc, "ul", &[("class", "accord-record-list"), ("data-accord", "records")], "")?;
+    let download = el(
+        doc,
+        "button",
+        &[("type", "button"), ("class", "accord-btn accord-secondary"), ("data-accord", "records-download")],
+        t.get(Key::RecordsDownload),
+    )?;
+    append(&section, &[&title, &list, &download])?;
+    Ok(section)
 }

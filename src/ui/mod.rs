@@ -8,6 +8,7 @@
 mod build;
 mod dom;
 mod placeholder;
+mod records;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -237,7 +238,21 @@ impl Ui {
         self.apply_visibility()?;
         let hook = if what == Open::Panel { "panel" } else { "banner" };
         focus(self.part(hook));
+        if what == Open::Panel {
+            self.show_records();
+        }
         Ok(())
+    }
+
+    /// Fills the panel's records list (read from IndexedDB, so later).
+    fn show_records(&self) {
+        let Some(list) = self.part("records") else { return };
+        let texts = self.0.state.borrow().texts.clone();
+        let config = self.0.config.clone();
+        let doc = self.0.doc.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            report_error(records::fill(&doc, &list, &config, &texts).await);
+        });
     }
 
     /// Closes everything and gives focus back to where it was.
@@ -335,6 +350,9 @@ impl Ui {
             Some("confirm-no") => self.settle_pending(false)?,
             Some("reload-now") => {
                 let _ = crate::browser::page::window()?.location().reload();
+            }
+            Some("records-download") => {
+                wasm_bindgen_futures::spawn_local(async { report_error(records::download().await) });
             }
             Some("reload-dismiss") => {
                 if let Some(notice) = self.part("reload") {

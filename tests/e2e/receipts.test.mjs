@@ -183,3 +183,32 @@ test('without an endpoint, receipts are still made and kept', async () => {
   assert.equal(JSON.parse(Buffer.from(record.jws.split('.')[1], 'base64url').toString()).language, 'zh-CN');
   await context.close();
 });
+
+test('the panel shows "Your consent records", and downloads them as JSON', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await page.evaluate(() => window.Accord.accept(['analytics']));
+  const mine = await receiptCount(page, 2);
+  await page.evaluate(() => window.Accord.showPreferences());
+  const items = page.locator('[data-accord="records"] .accord-record');
+  await items.nth(1).waitFor();
+  assert.equal(await items.count(), 2);
+  assert.match(await items.nth(0).textContent(), /Strictly necessary, Analytics/, 'newest first, with what it granted');
+  assert.match(await items.nth(0).textContent(), /kept in this browser/);
+
+  const download = page.waitForEvent('download');
+  await page.locator('[data-accord="records-download"]').click();
+  const file = await download;
+  assert.equal(file.suggestedFilename(), 'consent-records.json');
+  const chunks = [];
+  for await (const chunk of await file.createReadStream()) chunks.push(chunk);
+  const saved = JSON.parse(Buffer.concat(chunks).toString());
+  assert.deepEqual(saved.map((r) => r.jws), mine.map((r) => r.jws), 'the download is the signed records themselves');
+  for (const r of saved) {
+    const header = decodeProtectedHeader(r.jws);
+    await compactVerify(r.jws, await importJWK(header.jwk, 'ES256'));
+  }
+  await context.close();
+});

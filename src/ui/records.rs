@@ -1,0 +1,56 @@
+//! "Your consent records" in the panel: each receipt's time, what it granted and whether it
+//! reached the site; and a download of them all as JSON (the visitor's rights of access and
+//! copy).
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element};
+
+use super::dom::{append, el};
+use crate::browser::{page, receipts, Context, DomError};
+use crate::config::Config;
+use crate::i18n::{Key, Texts};
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
+    let all = js_sys::Array::from(&receipts::list().await?);
+    list.set_text_content(None);
+    if all.length() == 0 {
+        return append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))?]);
+    }
+    // Newest first.
+    for record in all.iter().collect::<Vec<_>>().into_iter().rev() {
+        let time = js_sys::Date::new(&get(&record, "time"));
+        let when = time.to_locale_string(&t.lang, &JsValue::UNDEFINED).as_string().unwrap_or_default();
+        let ids: Vec<String> = js_sys::Array::from(&get(&record, "categories")).iter().filter_map(|id| id.as_string()).collect();
+        // In the config's order, by the titles the visitor saw.
+        let granted: Vec<&str> =
+            config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)).collect();
+        let state = if get(&record, "delivered").is_truthy() { Key::RecordSent } else { Key::RecordKept };
+        let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "")?;
+        append(&item, &[&el(doc, "strong", &[], &when)?])?;
+        append(&item, &[&el(doc, "span", &[], &granted.join(", "))?])?;
+        append(&item, &[&el(doc, "span", &[("class", "accord-description")], t.get(state))?])?;
+        append(list, &[&item])?;
+    }
+    Ok(())
+}
+
+/// Saves every record, signed JWS included, as `consent-records.json`.
+pub async fn download() -> Result<(), DomError> {
+    let all = receipts::list().await?;
+    let text = js_sys::JSON::stringify_with_replacer_and_space(&all, &JsValue::NULL, &JsValue::from_f64(2.0))
+        .context("write the records as JSON")?;
+    let parts = js_sys::Array::of1(&text);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).context("package the records")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).context("package the records")?;
+    let doc = page::document()?;
+    let link = el(&doc, "a", &[("href", &url), ("download", "consent-records.json")], "")?;
+    link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}

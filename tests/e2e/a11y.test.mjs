@@ -72,7 +72,14 @@ const measureCls = () => {
   window.__cls = { total: 0, entries: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (!e.hadRecentInput) { window.__cls.total += e.value; window.__cls.entries += 1; }
+      if (!e.hadRecentInput) {
+        window.__cls.total += e.value; window.__cls.entries += 1;
+        window.__clsSources = (window.__clsSources || []).concat((e.sources || []).map((s) => {
+          const n = s.node;
+          const name = n ? (n.nodeName + (n.id ? '#' + n.id : '') + (n.className ? '.' + n.className : '')) : '?';
+          return `${name} ${JSON.stringify(s.previousRect)} -> ${JSON.stringify(s.currentRect)} at ${Math.round(e.startTime)}ms`;
+        }));
+      }
     }
   }).observe({ type: 'layout-shift', buffered: true });
 };
@@ -84,7 +91,8 @@ test('CLS is 0 with the banner shown', async () => {
   await visit(page, '/');
   await banner(page).waitFor({ state: 'visible' });
   await page.waitForTimeout(1000);
-  assert.deepEqual(await page.evaluate(() => window.__cls), { total: 0, entries: 0 });
+  const cls = await page.evaluate(() => ({ ...window.__cls, sources: window.__clsSources || [] }));
+  assert.deepEqual({ total: cls.total, entries: cls.entries }, { total: 0, entries: 0 }, `shifted: ${cls.sources.join('; ')}`);
 
   // Control: the same observer does see a real shift on this page, so 0 above is a measurement.
   await page.evaluate(() => {

@@ -38,7 +38,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let grace = Duration::from_secs(args.settings.shutdown_grace_seconds);
     let app = Arc::new(http::App::new(store, key.clone(), args.settings));
-    log::info(
+    log::notice(
         "listening",
         json!({ "addr": addr.to_string(), "database": app.store.kind(), "kid": key.kid(), "owner_api": app.settings.owner_token.is_some() }),
     );
@@ -46,7 +46,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     let service = http::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
-        log::info("shutdown", json!({ "message": "draining requests in flight" }));
+        log::notice("shutdown", json!({ "message": "draining requests in flight" }));
         let _ = stopping_tx.send(true);
     });
     let mut stopping = stopping_rx.clone();
@@ -61,7 +61,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     if let Ok(app) = app {
         app.store.close().await;
     }
-    log::info("stopped", json!({}));
+    log::notice("stopped", json!({}));
     Ok(())
 }
 

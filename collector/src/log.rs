@@ -23,13 +23,13 @@ pub fn set_level(name: &str) {
     );
 }
 
-fn write(level: u8, event: &str, fields: Value) {
+fn write(level: u8, label: &str, event: &str, fields: Value) {
     if LEVEL.load(Ordering::Relaxed) < level {
         return;
     }
     let mut line = Map::new();
     line.insert("ts".into(), Value::String(iso(crate::time::now_ms())));
-    line.insert("level".into(), Value::String(if level == INFO { "info" } else { "warn" }.into()));
+    line.insert("level".into(), Value::String(label.into()));
     line.insert("event".into(), Value::String(event.into()));
     if let Value::Object(fields) = fields {
         line.extend(fields);
@@ -40,13 +40,14 @@ fn write(level: u8, event: &str, fields: Value) {
 }
 
 pub fn info(event: &str, fields: Value) {
-    write(INFO, event, fields);
+    write(INFO, "info", event, fields);
+}
+
+/// The collector's own lifecycle (listening, shutdown, stopped): shown unless logs are off.
+pub fn notice(event: &str, fields: Value) {
+    write(WARN, "notice", event, fields);
 }
 
 pub fn warn(event: &str, message: &str) {
-    write(WARN, event, serde_json::json!({ "message": message }));
-}
-
-pub fn warn_with(event: &str, fields: Value) {
-    write(WARN, event, fields);
+    write(WARN, "warn", event, serde_json::json!({ "message": message }));
 }

@@ -22,6 +22,7 @@ on_both!(
     receipts_are_append_only,
     rate_limit_cors_health_and_metrics,
     shutdown_drains_requests_in_flight,
+    load_generator_smoke,
 );
 
 fn decode_part(jws: &str, i: usize) -> Value {
@@ -433,4 +434,23 @@ fn shutdown_drains_requests_in_flight(db: &Db) {
     for id in answered {
         assert!(stored.contains(id.as_str()), "{id} was answered 201 before the shutdown but is not stored");
     }
+}
+
+/// A short run of the load generator (`cargo xtask bench-collector` runs the long one).
+fn load_generator_smoke(db: &Db) {
+    let mut config = Server::config();
+    config["log"] = json!("warn");
+    let server = Server::start(db, &config);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_accord-collector-load"))
+        .args(["--url", &format!("http://{}", server.addr), "--receipts", "200", "--concurrency", "8", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stored"], 200);
+    assert!(report["per_second"].as_f64().unwrap() > 0.0 && report["p99_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap());
+    assert_eq!(server.get("/healthz").json()["receipts"], 200);
+    // Each visitor's receipts went in order on one connection: every chain is intact.
+    let rows = server.owner("GET", "/v1/owner/receipts?limit=1000").body;
+    assert!(rows.lines().all(|l| l.contains("\"chain\":\"start\"") || l.contains("\"chain\":\"linked\"")), "{rows}");
 }

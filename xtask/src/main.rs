@@ -1,14 +1,21 @@
 //! `cargo xtask`: the project's task runner.
 //!
 //! - `cargo xtask dist`: build `dist/` (loader, wasm, styles) and print their sizes.
-//! - `cargo xtask demo [--port N]`: build, then serve the demo site on 127.0.0.1.
-//! - `cargo xtask serve [--port N]`: serve what is built, without building (used by tests).
-//! - `cargo xtask test`: every test: native, in-browser (wasm-bindgen-test), end-to-end.
+//! - `cargo xtask demo [--port N]`: build, then serve the demo site on 127.0.0.1 with the
+//!   receipt collector (SQLite in `target/demo/`) behind `/collector/`.
+//! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
+//! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
+//!   (wasm-bindgen-test), end-to-end.
+//! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
+//!   and PostgreSQL.
 //! - `cargo xtask screenshots`: build, serve, and take `docs/screenshots/`.
 //!
 //! Each installs what it needs and is missing (see `setup`).
 
+mod bench;
+mod collector;
 mod dist;
+mod postgres;
 mod serve;
 mod setup;
 mod test;
@@ -45,16 +52,26 @@ fn run(args: &[String]) -> Result<()> {
             let port = port_arg(&args[1..])?;
             setup::build_tools()?;
             dist::build()?;
-            serve::Server::start(port)?.wait();
+            let bin = collector::build(false)?;
+            let receipts = collector::Collector::demo(&bin, "info")?;
+            let server = serve::Server::start(port, Some(receipts.port))?;
+            println!(
+                "Receipts: http://127.0.0.1:{port}/collector/  (owner API token: {token}; try\n  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/collector/v1/owner/receipts)",
+                port = server.port,
+                token = collector::DEMO_TOKEN
+            );
+            server.wait();
+            drop(receipts);
             Ok(())
         }
         Some("serve") => {
-            serve::Server::start(port_arg(&args[1..])?)?.wait();
+            serve::Server::start(port_arg(&args[1..])?, None)?.wait();
             Ok(())
         }
         Some("test") => test::all(),
         Some("screenshots") => test::screenshots(),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots".into()),
+        Some("bench-collector") => bench::collector(&args[1..]),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | bench-collector [--receipts N]".into()),
     }
 }
 

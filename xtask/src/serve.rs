@@ -1,8 +1,10 @@
 //! A small static server for the demo and the tests, on 127.0.0.1: `/accord/…` serves
-//! `dist/`, everything else `www/`. It prints its URL as `Accord demo: http://127.0.0.1:PORT/`.
+//! `dist/`, `/collector/…` is passed to the receipt collector when one runs (so the demo's
+//! receipts go to its own origin, as a site behind a reverse proxy would do it), everything
+//! else comes from `www/`. It prints its URL as `Accord demo: http://127.0.0.1:PORT/`.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -56,7 +58,70 @@ fn header(name: &'static str, value: &'static str) -> Header {
     Header::from_bytes(name, value).expect("constant headers are valid")
 }
 
-fn answer(request: Request) {
+/// Request headers passed on to the collector.
+const FORWARDED: [&str; 5] = ["content-type", "origin", "authorization", "access-control-request-method", "access-control-request-headers"];
+
+/// Passes a request to the collector on `port` and its answer back (502 when it is down).
+fn proxy(mut request: Request, port: u16) {
+    let path = request.url().strip_prefix("/collector").filter(|p| p.starts_with('/')).unwrap_or("/").to_string();
+    let mut body = Vec::new();
+    // The collector enforces its own 16 KiB limit; pass a little more so it can say so.
+    let _ = request.as_reader().take(64 * 1024).read_to_end(&mut body);
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        request.method().as_str(),
+        body.len()
+    );
+    for h in request.headers() {
+        if FORWARDED.iter().any(|f| h.field.equiv(f)) {
+            head.push_str(&format!("{}: {}\r\n", h.field.as_str(), h.value.as_str()));
+        }
+    }
+    head.push_str("\r\n");
+    let answer = (|| -> std::io::Result<(u16, Vec<Header>, Vec<u8>)> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(&body)?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
+        let text = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = text.lines();
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status"))?;
+        let mut headers = Vec::new();
+        for (name, value) in lines.filter_map(|l| l.split_once(':')) {
+            let name = name.trim();
+            if name.eq_ignore_ascii_case("transfer-encoding") {
+                return Err(std::io::Error::other("chunked answers are not passed on"));
+            }
+            if !["connection", "content-length", "date"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                if let Ok(h) = Header::from_bytes(name.as_bytes(), value.trim().as_bytes()) {
+                    headers.push(h);
+                }
+            }
+        }
+        Ok((status, headers, raw[split + 4..].to_vec()))
+    })();
+    let response = match answer {
+        Ok((status, headers, body)) => {
+            let mut r = Response::from_data(body).with_status_code(status);
+            for h in headers {
+                r.add_header(h);
+            }
+            r
+        }
+        Err(e) => Response::from_data(format!("{{\"error\":\"collector_unreachable\",\"message\":\"{}\"}}", e.to_string().replace('"', "'")).into_bytes())
+            .with_status_code(502)
+            .with_header(header("Content-Type", "application/json")),
+    };
+    let _ = request.respond(response);
+}
+
+fn answer(request: Request, collector: Option<u16>) {
+    if let (Some(port), true) = (collector, request.url().starts_with("/collector/")) {
+        return proxy(request, port);
+    }
     let found = resolve(request.url()).and_then(|p| fs::read(&p).ok().map(|data| (p, data)));
     let response = match found {
         Some((path, data)) => Response::from_data(data)
@@ -68,8 +133,9 @@ fn answer(request: Request) {
 }
 
 impl Server {
-    /// Binds 127.0.0.1:`port` (0 picks a free one), prints the URL and starts serving.
-    pub fn start(port: u16) -> Result<Server> {
+    /// Binds 127.0.0.1:`port` (0 picks a free one), prints the URL and starts serving;
+    /// `/collector/` goes to the collector on port `collector`, if any.
+    pub fn start(port: u16, collector: Option<u16>) -> Result<Server> {
         let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| format!("listen on port {port}: {e}"))?;
         let bound = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(port);
         println!("Accord demo: http://127.0.0.1:{bound}/");
@@ -80,7 +146,7 @@ impl Server {
                 let server = server.clone();
                 std::thread::spawn(move || {
                     for request in server.incoming_requests() {
-                        answer(request);
+                        answer(request, collector);
                     }
                 })
             })

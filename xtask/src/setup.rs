@@ -1,6 +1,6 @@
 //! Installs what the build and the tests need when it is missing: the wasm target, the
-//! wasm-bindgen CLI at the Cargo.lock version, Debian's chromium, chromium-driver and CJK
-//! fonts (with apt-get when root, else a message naming them), and the npm packages of the
+//! wasm-bindgen CLI at the Cargo.lock version, Debian's chromium, chromium-driver, CJK
+//! fonts and postgresql (with apt-get when root, else a message naming them), and the npm packages of the
 //! build (binaryen's wasm-opt: Debian's binaryen 108 corrupts wasm-bindgen 0.2.130 output)
 //! and of the end-to-end tests.
 
@@ -35,11 +35,14 @@ pub fn build_tools() -> Result<()> {
 /// What the tests need on top of the build.
 pub fn test_tools() -> Result<()> {
     build_tools()?;
+    let initdb = crate::postgres::initdb().map_or("/usr/lib/postgresql/*/bin/initdb".to_string(), |p| p.display().to_string());
     debian(&[
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         // The banner speaks Chinese: without these, screenshots show empty boxes.
         ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+        // The collector's tests run against a real PostgreSQL server.
+        (&initdb, "postgresql"),
     ])?;
     npm_packages("tests/e2e")
 }

@@ -1,18 +1,23 @@
-//! `cargo xtask test`: every test, in order of cost: the native core tests, the in-browser
-//! tests (wasm-bindgen-test in headless Chromium), then the end-to-end tests (Playwright
-//! driving Debian's Chromium against the demo served from a fresh `dist/`).
+//! `cargo xtask test`: every test, in order of cost: the native tests (the core, xtask, and
+//! the collector against real SQLite and a throwaway PostgreSQL server), the in-browser tests
+//! (wasm-bindgen-test in headless Chromium), then the end-to-end tests (Playwright driving
+//! Debian's Chromium against the demo served from a fresh `dist/`, with its collector).
 
 use std::process::Command;
 
 use crate::setup::{self, run};
+use crate::collector::{self, Collector};
+use crate::postgres::Postgres;
 use crate::{dist, root, serve, Result};
 
 pub fn all() -> Result<()> {
     setup::test_tools()?;
     let root = root();
 
-    section("native tests (pure core, xtask)");
-    run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
+    section("native tests (pure core, xtask, collector on SQLite and PostgreSQL)");
+    let postgres = Postgres::start("pg-test")?;
+    run(Command::new("cargo").args(["test", "--workspace"]).env("ACCORD_TEST_POSTGRES", &postgres.url).current_dir(&root))?;
+    drop(postgres);
 
     section("browser tests (wasm-bindgen-test in headless Chromium)");
     run(Command::new("cargo")
@@ -24,12 +29,19 @@ pub fn all() -> Result<()> {
     section("build dist/");
     dist::build()?;
 
-    section("end-to-end tests (Playwright + Chromium against the demo)");
-    let server = serve::Server::start(0)?;
+    section("end-to-end tests (Playwright + Chromium against the demo and its collector)");
+    let bin = collector::build(false)?;
+    let dir = root.join("target/e2e-collector");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let config = format!(r#"{{"owner_token": "{}", "log": "warn", "rate_limit": {{"per_second": 0, "burst": 0}}}}"#, collector::DEMO_TOKEN);
+    let receipts = Collector::start(&bin, &format!("sqlite:{}", dir.join("receipts.db").display()), &config, &dir.join("collector.json"))?;
+    let server = serve::Server::start(0, Some(receipts.port))?;
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
         .arg(root.join("tests/e2e"))
         .env("ACCORD_DEMO_URL", format!("http://127.0.0.1:{}/", server.port))
+        .env("ACCORD_COLLECTOR_TOKEN", collector::DEMO_TOKEN)
         .current_dir(root.join("tests/e2e")))
 }
 
@@ -42,7 +54,7 @@ pub fn screenshots() -> Result<()> {
     setup::test_tools()?;
     let root = root();
     dist::build()?;
-    let server = serve::Server::start(0)?;
+    let server = serve::Server::start(0, None)?;
     run(Command::new("node")
         .arg("screenshots.mjs")
         .arg(root.join("docs/screenshots"))

@@ -1,0 +1,61 @@
+//! `cargo xtask bench-collector`: the collector's load benchmark. A release build of the
+//! collector runs on loopback over SQLite (WAL, synchronous FULL) and over a throwaway
+//! PostgreSQL server; `accord-collector-load` posts pre-signed receipts over keep-alive
+//! connections; a markdown table gives sustained receipts per second and p50/p99 latency.
+
+use std::process::Command;
+
+use crate::collector::{self, Collector};
+use crate::postgres::Postgres;
+use crate::{root, Result};
+
+pub fn collector(args: &[String]) -> Result<()> {
+    let receipts = match args.iter().position(|a| a == "--receipts") {
+        Some(i) => args.get(i + 1).and_then(|v| v.parse::<u32>().ok()).ok_or("--receipts needs a number")?,
+        None => 20_000,
+    };
+    let bin = collector::build(true)?;
+    let dir = root().join("target/bench-collector");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let postgres = Postgres::start("pg-bench")?;
+    let config = r#"{"log": "warn", "rate_limit": {"per_second": 0, "burst": 0}}"#;
+    let databases = [
+        ("SQLite (WAL, synchronous=FULL)", format!("sqlite:{}", dir.join("receipts.db").display())),
+        ("PostgreSQL 15 (fsync on)", postgres.database("bench")?),
+    ];
+    let mut rows = Vec::new();
+    for concurrency in [8, 32] {
+        for (name, url) in &databases {
+            let server = Collector::start(&bin, url, config, &dir.join("collector.json"))?;
+            let out = Command::new(bin.join("accord-collector-load"))
+                .args(["--url", &format!("http://127.0.0.1:{}", server.port), "--json"])
+                .args(["--receipts", &receipts.to_string(), "--concurrency", &concurrency.to_string()])
+                .output()
+                .map_err(|e| format!("run accord-collector-load: {e}"))?;
+            drop(server);
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            if !out.status.success() {
+                return Err(format!("accord-collector-load failed: {text}{}", String::from_utf8_lossy(&out.stderr)));
+            }
+            let field = |name: &str| {
+                text.split(&format!("\"{name}\":")).nth(1).and_then(|r| r.split([',', '}']).next()).unwrap_or("?").to_string()
+            };
+            rows.push(format!(
+                "| {name} | {concurrency} | {} | {} | {} | {} |",
+                field("stored"),
+                field("per_second"),
+                field("p50_ms"),
+                field("p99_ms")
+            ));
+        }
+    }
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("\nCollector load, loopback, {cpus} CPUs, load generator on the same machine, request logs off:\n");
+    println!("| Database | Connections | Receipts stored | Receipts/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!("{row}");
+    }
+    Ok(())
+}

@@ -68,9 +68,10 @@ keys! {
     RecordsDownload = "records_download",
     RecordSent = "record_sent",
     RecordKept = "record_kept",
+    RecordRefused = "record_refused",
 }
 
-const EN: [&str; 41] = [
+const EN: [&str; 42] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -115,9 +116,10 @@ const EN: [&str; 41] = [
     "Download my records (JSON)",
     "sent to the site",
     "kept in this browser",
+    "refused by the site; kept in this browser",
 ];
 
-const ZH_CN: [&str; 41] = [
+const ZH_CN: [&str; 42] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -161,10 +163,11 @@ const ZH_CN: [&str; 41] = [
     "下载我的记录（JSON）",
     "已发送至网站",
     "保存在本浏览器中",
+    "网站拒收；仍保存在本浏览器中",
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 41]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 42]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

@@ -135,7 +135,7 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
     let stored = idb::all(&db, idb::RECEIPTS).await?;
     let mut pending = Vec::new();
     let mut failed_attempts = None;
-    for record in stored.iter().filter(|r| !get(r, "delivered").is_truthy()) {
+    for record in stored.iter().filter(|r| !get(r, "delivered").is_truthy() && !get(r, "refused").is_truthy()) {
         let jws = get(&record, "jws").as_string().unwrap_or_default();
         if failed_attempts.is_some() {
             pending.push(jws);
@@ -144,9 +144,19 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
         let attempts = get(&record, "attempts").as_f64().unwrap_or(0.0) + 1.0;
         set(&record, "attempts", &JsValue::from_f64(attempts));
         match post(&endpoint, &jws).await {
-            Ok(answer) => {
+            Ok(Answer::Stored(answer)) => {
                 set(&record, "delivered", &JsValue::TRUE);
                 set(&record, "countersignature", &answer);
+            }
+            Ok(Answer::Refused(refusal)) => {
+                // The endpoint says this receipt itself is wrong: sending it again cannot
+                // help. It stays here, marked with the reason, and the next one goes on.
+                page::error(&format!(
+                    "receipt {} was refused by {endpoint}: {}",
+                    get(&record, "id").as_string().unwrap_or_default(),
+                    js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default()
+                ));
+                set(&record, "refused", &refusal);
             }
             Err(e) => {
                 page::warn(&format!("receipt {} not delivered yet: {e}", get(&record, "id").as_string().unwrap_or_default()));
@@ -167,8 +177,17 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
     Ok(())
 }
 
-/// The endpoint's answer: its countersignature (`{"countersignature": …}`), or its whole body.
-async fn post(endpoint: &str, jws: &str) -> Result<JsValue, DomError> {
+enum Answer {
+    /// Taken: its countersignature (`{"countersignature": …}`), or its whole body.
+    Stored(JsValue),
+    /// Refused for what the receipt is (400, 409, 413, 422): `{status, error, message}`.
+    Refused(JsValue),
+}
+
+/// Statuses that say the receipt itself is unacceptable; any other failure is retried.
+const REFUSALS: [u16; 4] = [400, 409, 413, 422];
+
+async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(jws));
@@ -177,13 +196,26 @@ async fn post(endpoint: &str, jws: &str) -> Result<JsValue, DomError> {
     init.set_headers(&headers);
     let response = JsFuture::from(page::window()?.fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
-    if !response.ok() {
-        return Err(DomError { action: "deliver a receipt", detail: format!("HTTP {}", response.status()) });
+    let status = response.status();
+    if !response.ok() && !REFUSALS.contains(&status) {
+        return Err(DomError { action: "deliver a receipt", detail: format!("HTTP {status}") });
     }
     let body = JsFuture::from(response.text().context("read the answer")?).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();
-    let parsed = js_sys::JSON::parse(&text).ok();
-    Ok(parsed.map(|p| get(&p, "countersignature")).filter(|c| !c.is_undefined()).unwrap_or_else(|| JsValue::from_str(&text)))
+    let parsed = js_sys::JSON::parse(&text).ok().filter(|p| p.is_object());
+    if !response.ok() {
+        let refusal: JsValue = js_sys::Object::new().into();
+        set(&refusal, "status", &JsValue::from_f64(f64::from(status)));
+        let field = |name: &str| parsed.as_ref().map(|p| get(p, name)).filter(|v| v.is_string());
+        set(&refusal, "error", &field("error").unwrap_or_else(|| JsValue::from_str("refused")));
+        // The endpoint's own words, or the start of its body.
+        let message = field("message").unwrap_or_else(|| JsValue::from_str(&text.chars().take(300).collect::<String>()));
+        set(&refusal, "message", &message);
+        return Ok(Answer::Refused(refusal));
+    }
+    Ok(Answer::Stored(
+        parsed.map(|p| get(&p, "countersignature")).filter(|c| !c.is_undefined()).unwrap_or_else(|| JsValue::from_str(&text)),
+    ))
 }
 
 fn retry_later(endpoint: String, attempts: f64) {

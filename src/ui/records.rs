@@ -28,7 +28,13 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         // In the config's order, by the titles the visitor saw.
         let granted: Vec<&str> =
             config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)).collect();
-        let state = if get(&record, "delivered").is_truthy() { Key::RecordSent } else { Key::RecordKept };
+        let state = if get(&record, "delivered").is_truthy() {
+            Key::RecordSent
+        } else if get(&record, "refused").is_truthy() {
+            Key::RecordRefused
+        } else {
+            Key::RecordKept
+        };
         let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "")?;
         append(&item, &[&el(doc, "strong", &[], &when)?])?;
         append(&item, &[&el(doc, "span", &[], &granted.join(", "))?])?;

@@ -11,6 +11,8 @@ import { BASE, launch, openPage, visit, banner, withConfig } from './helpers.mjs
 let browser;
 let collector;
 let collectorUp = false;
+// When set, the next receipt is refused with a 400 and a reason, as a real collector does.
+let refuseNext = false;
 // What the collector stored: one entry per receipt id, in order of first arrival. Like a real
 // collector it is idempotent: a repeat (a pagehide beacon, then the next page's POST) gets the
 // same answer and is not stored twice.
@@ -27,6 +29,12 @@ before(async () => {
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       if (!collectorUp) { res.statusCode = 503; return res.end('down'); }
+      if (refuseNext) {
+        refuseNext = false;
+        res.statusCode = 400;
+        res.setHeader('Content-Type', 'application/json');
+        return res.end(JSON.stringify({ error: 'bad_timestamp', message: 'payload.consentTimestamp: refused by the test' }));
+      }
       posts.push(req.headers['content-type']);
       const id = JSON.parse(Buffer.from(body.split('.')[1], 'base64url').toString()).consentReceiptID;
       let index = received.findIndex((r) => r.id === id);
@@ -173,9 +181,40 @@ test('with the endpoint down for N choices, then back, all N arrive exactly once
   await context.close();
 });
 
+test('a receipt the endpoint refuses keeps its reason, stays in the browser, and does not block the next', async () => {
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  collectorUp = true;
+  refuseNext = true;
+  received.length = 0;
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await until(page, (list) => list.length === 1 && list[0].refused, 'the first is refused');
+  await page.evaluate(() => window.Accord.rejectAll());
+  const list = await until(page, (l) => l.length === 2 && l[1].delivered, 'the second is delivered');
+  assert.deepEqual(list[0].refused, { status: 400, error: 'bad_timestamp', message: 'payload.consentTimestamp: refused by the test' });
+  assert.equal(list[0].delivered, false);
+  assert.ok(list[0].jws, 'the refused receipt is kept, signed');
+  assert.ok(errors.some((e) => e.includes('refused') && e.includes('bad_timestamp')), errors.join('\n'));
+  // Not sent again: the next page view delivers nothing new.
+  await visit(page, '/en/');
+  await page.waitForTimeout(500);
+  assert.equal(received.length, 1);
+  await page.evaluate(() => window.Accord.showPreferences());
+  const items = page.locator('[data-accord="records"] .accord-record');
+  await items.nth(1).waitFor();
+  assert.match(await items.nth(1).textContent(), /refused by the site/);
+  await context.close();
+});
+
 test('without an endpoint, receipts are still made and kept', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
+  await withConfig(page, (c) => { delete c.receipts; });
   await visit(page, '/');
   await banner(page).locator('[data-accord="reject-all"]').click();
   const [record] = await receiptCount(page, 1);

@@ -155,7 +155,7 @@ async fn main() {
         "concurrency": o.concurrency,
         "seconds": (elapsed * 1000.0).round() / 1000.0,
         "stored": stored,
-        "per_second": (stored as f64 / elapsed).round(),
+        "per_second": (stored as f64 / elapsed).round() as u64,
         "p50_ms": (percentile(&all.latencies, 0.50) * 100.0).round() / 100.0,
         "p99_ms": (percentile(&all.latencies, 0.99) * 100.0).round() / 100.0,
         "max_ms": (percentile(&all.latencies, 1.0) * 100.0).round() / 100.0,

@@ -95,9 +95,10 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            panic!("the collector did not start: {:?}", logs.lock().unwrap())
-        });
+        let Ok(addr) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            panic!("the collector did not start: {:?}", logs.lock().unwrap());
+        };
         Server { addr, child, db: db.clone(), logs, _config: TempDir(dir) }
     }
 

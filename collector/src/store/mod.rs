@@ -16,6 +16,49 @@ use crate::countersign::ServerKey;
 use crate::jws::sha256_b64;
 use crate::schema::Receipt;
 
+/// The tables and indexes, the same on both databases but for the key columns' types.
+fn tables(receipt_seq: &str, tombstone_seq: &str) -> String {
+    format!(
+        "
+CREATE TABLE IF NOT EXISTS receipts (
+  seq {receipt_seq},
+  id TEXT NOT NULL UNIQUE,
+  principal TEXT NOT NULL,
+  consented_at BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  prev TEXT,
+  chain TEXT NOT NULL,
+  alg TEXT NOT NULL,
+  language TEXT NOT NULL,
+  method TEXT NOT NULL,
+  granted TEXT NOT NULL,
+  denied TEXT NOT NULL,
+  jws TEXT NOT NULL,
+  countersignature TEXT NOT NULL,
+  response TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_principal ON receipts (principal, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_principal_hash ON receipts (principal, hash);
+CREATE INDEX IF NOT EXISTS receipts_by_principal_prev ON receipts (principal, prev);
+CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (consented_at);
+CREATE TABLE IF NOT EXISTS tombstones (
+  seq {tombstone_seq},
+  principal TEXT NOT NULL,
+  erased_at BIGINT NOT NULL,
+  receipts BIGINT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  digest TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  countersignature TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tombstones_by_principal ON tombstones (principal);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"
+    )
+}
+
 /// A verified, checked receipt on its way into the store.
 pub struct Incoming {
     pub receipt: Receipt,

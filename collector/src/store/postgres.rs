@@ -8,48 +8,14 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-use super::{answer, decode_seed, known, new_seed, tombstone, Filter, Incoming, Outcome, Row, StoreError, Tombstone};
+use super::{answer, decode_seed, tables, known, new_seed, tombstone, Filter, Incoming, Outcome, Row, StoreError, Tombstone};
 use crate::chain::classify;
 use crate::countersign::ServerKey;
 use crate::jws::b64;
 
-const SCHEMA: &str = "
+/// What PostgreSQL adds to the shared tables: the sequence and the append-only rules.
+const RULES: &str = "
 CREATE SEQUENCE IF NOT EXISTS receipt_seq;
-CREATE TABLE IF NOT EXISTS receipts (
-  seq BIGINT PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  principal TEXT NOT NULL,
-  consented_at BIGINT NOT NULL,
-  received_at BIGINT NOT NULL,
-  hash TEXT NOT NULL,
-  prev TEXT,
-  chain TEXT NOT NULL,
-  alg TEXT NOT NULL,
-  language TEXT NOT NULL,
-  method TEXT NOT NULL,
-  granted TEXT NOT NULL,
-  denied TEXT NOT NULL,
-  jws TEXT NOT NULL,
-  countersignature TEXT NOT NULL,
-  response TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS receipts_by_principal ON receipts (principal, seq);
-CREATE INDEX IF NOT EXISTS receipts_by_principal_hash ON receipts (principal, hash);
-CREATE INDEX IF NOT EXISTS receipts_by_principal_prev ON receipts (principal, prev);
-CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (consented_at);
-CREATE TABLE IF NOT EXISTS tombstones (
-  seq BIGSERIAL PRIMARY KEY,
-  principal TEXT NOT NULL,
-  erased_at BIGINT NOT NULL,
-  receipts BIGINT NOT NULL,
-  first_seq BIGINT NOT NULL,
-  last_seq BIGINT NOT NULL,
-  digest TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  countersignature TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tombstones_by_principal ON tombstones (principal);
-CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE OR REPLACE FUNCTION accord_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION '% are append-only', TG_TABLE_NAME; END $$;
 CREATE OR REPLACE FUNCTION accord_erased_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -96,7 +62,8 @@ impl PgStore {
             let tx = client.transaction().await?;
             // One schema setup at a time when several collectors start together.
             tx.execute("SELECT pg_advisory_xact_lock(7215340)", &[]).await?;
-            tx.batch_execute(SCHEMA).await?;
+            tx.batch_execute(&tables("BIGINT PRIMARY KEY", "BIGSERIAL PRIMARY KEY")).await?;
+            tx.batch_execute(RULES).await?;
             tx.commit().await?;
         }
         let seed = match seed {

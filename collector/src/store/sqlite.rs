@@ -7,47 +7,13 @@ use std::sync::{mpsc, Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use tokio::sync::oneshot;
 
-use super::{answer, decode_seed, known, new_seed, tombstone, Filter, Incoming, Outcome, Row, StoreError, Tombstone};
+use super::{answer, decode_seed, tables, known, new_seed, tombstone, Filter, Incoming, Outcome, Row, StoreError, Tombstone};
 use crate::chain::classify;
 use crate::countersign::ServerKey;
 use crate::jws::b64;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS receipts (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  principal TEXT NOT NULL,
-  consented_at INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  hash TEXT NOT NULL,
-  prev TEXT,
-  chain TEXT NOT NULL,
-  alg TEXT NOT NULL,
-  language TEXT NOT NULL,
-  method TEXT NOT NULL,
-  granted TEXT NOT NULL,
-  denied TEXT NOT NULL,
-  jws TEXT NOT NULL,
-  countersignature TEXT NOT NULL,
-  response TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS receipts_by_principal ON receipts (principal, seq);
-CREATE INDEX IF NOT EXISTS receipts_by_principal_hash ON receipts (principal, hash);
-CREATE INDEX IF NOT EXISTS receipts_by_principal_prev ON receipts (principal, prev);
-CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (consented_at);
-CREATE TABLE IF NOT EXISTS tombstones (
-  seq INTEGER PRIMARY KEY,
-  principal TEXT NOT NULL,
-  erased_at INTEGER NOT NULL,
-  receipts INTEGER NOT NULL,
-  first_seq INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL,
-  digest TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  countersignature TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tombstones_by_principal ON tombstones (principal);
-CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+/// What SQLite adds to the shared tables: the append-only rules.
+const RULES: &str = "
 CREATE TRIGGER IF NOT EXISTS receipts_append_only BEFORE UPDATE ON receipts
   BEGIN SELECT RAISE(ABORT, 'receipts are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS receipts_erased_only BEFORE DELETE ON receipts
@@ -85,7 +51,8 @@ fn connect(path: &str) -> Result<Connection, StoreError> {
 impl SqliteStore {
     pub fn open(path: &str, seed: Option<[u8; 32]>) -> Result<(SqliteStore, Arc<ServerKey>), StoreError> {
         let mut conn = connect(path)?;
-        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(&tables("INTEGER PRIMARY KEY", "INTEGER PRIMARY KEY"))?;
+        conn.execute_batch(RULES)?;
         let seed = match seed {
             Some(seed) => seed,
             None => {

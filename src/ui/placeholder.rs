@@ -97,22 +97,24 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, style_url: &str
     }
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).context("attach a shadow root")?;
     let link = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
+    let card = el(doc, "div", &[("class", "accord accord-placeholder"), ("lang", &t.lang), ("role", "group"), ("aria-label", name)], "")?;
     // The card stays invisible until its styles are there (or failed), so unstyled text never
-    // lays out first and then moves (a layout shift).
-    let card = el(
-        doc,
-        "div",
-        &[("class", "accord accord-placeholder"), ("lang", &t.lang), ("role", "group"), ("aria-label", name), ("style", "visibility:hidden")],
-        "",
-    )?;
+    // lays out first and then moves (a layout shift). Set through the CSSOM, which a strict
+    // CSP (no 'unsafe-inline' styles) allows, unlike a style attribute.
+    let card_style = card.dyn_ref::<HtmlElement>().map(HtmlElement::style);
+    if let Some(style) = &card_style {
+        let _ = style.set_property("visibility", "hidden");
+    }
     let title = el(doc, "p", &[("class", "accord-confirm-item")], name)?;
     let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ContextualText))?;
     let load = el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", "load")], t.get(Key::ContextualLoad))?;
     append(&card, &[&title, &text, &load])?;
     for event in ["load", "error"] {
-        let card = card.clone();
+        let style = card_style.clone();
         super::on(link.as_ref(), event, move |_| {
-            let _ = card.remove_attribute("style");
+            if let Some(style) = &style {
+                let _ = style.remove_property("visibility");
+            }
         })?;
     }
     root.append_child(&link).context("style a placeholder")?;

@@ -314,8 +314,12 @@ window.addEventListener('pageshow', function (e) {
   }
 });
 
+// The build writes the wasm's SRI hash here, so a page that pins accord.js with `integrity`
+// pins the wasm too: a changed wasm fails to load, and Accord fails closed.
+var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
+var wasmInit = WASM_INTEGRITY.indexOf('sha384-') === 0 ? { integrity: WASM_INTEGRITY } : {};
 // Accord's own files come through the real fetch: they are never held.
-Promise.all([readConfig(), wasm_bindgen({ module_or_path: realFetch.call(window, base + 'accord_bg.wasm') }), parsed()])
+Promise.all([readConfig(), wasm_bindgen({ module_or_path: realFetch.call(window, base + 'accord_bg.wasm', wasmInit) }), parsed()])
   .then(function (results) {
     api = wasm_bindgen;
     try {

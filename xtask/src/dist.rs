@@ -53,7 +53,8 @@ pub fn build() -> Result<PathBuf> {
         .arg(dist.join("accord_bg.wasm")))?;
 
     let glue = read(&glue_dir.join("accord.js"))?;
-    let loader = read(&root.join("src/loader.js"))?;
+    let wasm_integrity = sri(&fs::read(dist.join("accord_bg.wasm")).map_err(|e| format!("read the wasm: {e}"))?);
+    let loader = read(&root.join("src/loader.js"))?.replace("__ACCORD_WASM_INTEGRITY__", &wasm_integrity);
     let version = env!("CARGO_PKG_VERSION");
     let bundle = format!("/*! Accord {version} | MIT OR Apache-2.0 */\n(function () {{\n'use strict';\n{glue}\n{loader}\n}})();\n");
     write(&dist.join("accord.js"), bundle.as_bytes())?;
@@ -61,11 +62,25 @@ pub fn build() -> Result<PathBuf> {
     write(&dist.join("accord.css"), css.as_bytes())?;
     let manifest = read(&root.join("pkg-config/package.json.in"))?.replace("{{version}}", version);
     write(&dist.join("package.json"), manifest.as_bytes())?;
+    let integrity = format!(
+        "{{\n  \"accord.js\": \"{}\",\n  \"accord_bg.wasm\": \"{wasm_integrity}\",\n  \"accord.css\": \"{}\"\n}}\n",
+        sri(bundle.as_bytes()),
+        sri(css.as_bytes())
+    );
+    write(&dist.join("integrity.json"), integrity.as_bytes())?;
+    println!("SRI: <script src=\"…/accord.js\" integrity=\"{}\" crossorigin=\"anonymous\" …> (dist/integrity.json)", sri(bundle.as_bytes()));
 
     let sizes = report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
     let budget = parse_budget(&read(&root.join("pkg-config/size-budget.txt"))?)?;
     check_budget(&sizes, &budget)?;
     Ok(dist)
+}
+
+/// A Subresource Integrity value: `sha384-` and the base64 of the file's SHA-384.
+fn sri(data: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(data)))
 }
 
 /// `name = bytes` lines; `#` starts a comment.

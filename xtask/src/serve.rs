@@ -118,15 +118,47 @@ fn proxy(mut request: Request, port: u16) {
     let _ = request.respond(response);
 }
 
+/// The strict policy `/csp.html` is served under: no inline script or style at all.
+pub const STRICT_CSP: &str = "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+
+/// A fresh nonce for each response of `/csp-nonce.html` (hex, 128 bits from the OS).
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut f) = fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The strict-CSP demo pages get their policy header (and the nonce page its nonce).
+fn with_policy(path: &Path, data: Vec<u8>) -> (Vec<u8>, Option<String>) {
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("csp.html") => (data, Some(STRICT_CSP.to_string())),
+        Some("csp-nonce.html") => {
+            let nonce = nonce();
+            let page = String::from_utf8_lossy(&data).replace("__NONCE__", &nonce);
+            (page.into_bytes(), Some(format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'")))
+        }
+        _ => (data, None),
+    }
+}
+
 fn answer(request: Request, collector: Option<u16>) {
     if let (Some(port), true) = (collector, request.url().starts_with("/collector/")) {
         return proxy(request, port);
     }
     let found = resolve(request.url()).and_then(|p| fs::read(&p).ok().map(|data| (p, data)));
     let response = match found {
-        Some((path, data)) => Response::from_data(data)
-            .with_header(header("Content-Type", content_type(&path)))
-            .with_header(header("Cache-Control", "no-cache")),
+        Some((path, data)) => {
+            let (data, policy) = with_policy(&path, data);
+            let mut r = Response::from_data(data)
+                .with_header(header("Content-Type", content_type(&path)))
+                .with_header(header("Cache-Control", "no-cache"));
+            if let Some(policy) = policy.and_then(|p| Header::from_bytes("Content-Security-Policy", p).ok()) {
+                r.add_header(policy);
+            }
+            r
+        }
         None => Response::from_data(b"not found".to_vec()).with_status_code(404),
     };
     let _ = request.respond(response);

@@ -1,0 +1,164 @@
+// Hostile input and faults. Hostile strings in the config and translations render as inert
+// text. The wasm may fail to load or arrive slowly. Cookies, localStorage or IndexedDB may be
+// unavailable, and the consent cookie may be oversized. In every case the banner fails
+// closed: no gated script runs without consent, the page keeps working, and the console says
+// what went wrong.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, openPage, visit, banner, ran, withConfig } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const HOSTILE = {
+  controller: '<img src="https://evil.example/c.gif" onerror="window.__pwned=1">',
+  title: '<script>window.__pwned=2</script>Analytics',
+  description: '"><svg onload="window.__pwned=3"></svg>\u202Egnp.exe\u200B\u200D zero-width and bidi',
+  service: '</style><style>*{display:none!important}</style><a href="javascript:window.__pwned=4">x</a>',
+  accept: '<b onmouseover="window.__pwned=5">Accept all</b>',
+  long: 'Long '.repeat(20_000),
+};
+
+// Every request the page makes, so a test can show none left for evil.example.
+function watchRequests(page) {
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+test('hostile strings in the config and translations render as inert text', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const requests = watchRequests(page);
+  await withConfig(page, (c) => {
+    c.site.controller = HOSTILE.controller;
+    c.categories[2].title.en = HOSTILE.title;
+    c.categories[2].description.en = HOSTILE.description;
+    c.services[0].name = HOSTILE.service;
+    c.services[0].description = { en: HOSTILE.long, 'zh-CN': HOSTILE.long };
+    c.translations = { en: { accept_all: HOSTILE.accept } };
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  const accept = banner(page).locator('[data-accord="accept-all"]');
+  assert.equal(await accept.textContent(), HOSTILE.accept, 'markup shows as text');
+  await accept.hover();
+  await page.evaluate(() => window.Accord.showPreferences());
+  const panel = page.locator('[data-accord="panel"]');
+  await panel.waitFor({ state: 'visible' });
+  const text = await panel.textContent();
+  for (const s of [HOSTILE.title, HOSTILE.description, HOSTILE.service]) {
+    assert.ok(text.includes(s), `shown verbatim: ${s}`);
+  }
+  assert.ok(text.includes(HOSTILE.long), 'the 100 KB description is there in full');
+  // Nothing the strings describe became an element: no script, image, svg, style or link.
+  const made = await page.evaluate(() => {
+    const root = document.getElementById('accord').shadowRoot;
+    return ['script', 'img', 'svg', 'style', 'a[href^="javascript"]', 'b'].map((s) => root.querySelectorAll(s).length);
+  });
+  assert.deepEqual(made, [0, 0, 0, 0, 0, 0]);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected code ran');
+  assert.deepEqual(requests.filter((u) => u.includes('evil.example')), [], 'no request left for the attacker');
+  // The page still works, and the choice still works.
+  await page.evaluate(() => window.Accord.acceptAll());
+  await page.waitForFunction(() => window.__demo.ran.analytics);
+  await context.close();
+});
+
+test('a javascript: policy link is refused by name; nothing gated runs', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  await withConfig(page, (c) => { c.site.policy_url = ' JaVaScRiPt:window.__pwned=6'; });
+  assert.equal(await visit(page, '/en/'), 'error');
+  const errors = console.filter((m) => m.type === 'error').map((m) => m.text);
+  assert.ok(errors.some((e) => e.includes('site.policy_url')), errors.join('\n'));
+  assert.deepEqual(await ran(page), []);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await context.close();
+});
+
+test('the wasm 404s: an error names it, no gated script or tracker runs, the page works', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  await page.route('**/accord/accord_bg.wasm', (r) => r.fulfill({ status: 404, body: 'gone' }));
+  assert.equal(await visit(page, '/en/'), 'error');
+  const errors = console.filter((m) => m.type === 'error' && m.text.startsWith('Accord')).map((m) => m.text);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], /accord_bg\.wasm|wasm/i);
+  await page.evaluate(() => window.Accord.acceptAll?.());
+  await page.waitForTimeout(500);
+  assert.deepEqual(await ran(page), []);
+  assert.equal(await banner(page).count(), 0);
+  // The site's own script ran and its page is usable.
+  assert.equal(typeof (await page.evaluate(() => window.__demo)), 'object');
+  await page.locator('a').first().focus();
+  await context.close();
+});
+
+test('the wasm arrives slowly: nothing gated runs until it has, then the banner works', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/accord/accord_bg.wasm', async (r) => { await held; await r.continue(); });
+  await page.goto(new URL('/en/', BASE).href);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.evaluate(() => window.__accord.state), 'loading');
+  await page.evaluate(() => window.Accord.acceptAll()); // queued until Accord has started
+  assert.deepEqual(await ran(page), [], 'nothing ran while the wasm was on its way');
+  release();
+  await page.waitForFunction(() => window.__accord.state === 'ready');
+  await page.waitForFunction(() => window.__demo.ran.analytics);
+  assert.ok((await ran(page)).includes('marketing'), 'the queued Accept all took effect');
+  await context.close();
+});
+
+const STORAGE_FAULTS = {
+  'cookies blocked': () => {
+    Object.defineProperty(Document.prototype, 'cookie', { get: () => '', set: () => {}, configurable: true });
+  },
+  'localStorage throwing': () => {
+    const quota = () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+    for (const m of ['setItem', 'getItem', 'removeItem', 'key', 'clear']) Storage.prototype[m] = quota;
+  },
+  'IndexedDB missing': () => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  },
+};
+
+for (const [fault, inject] of Object.entries(STORAGE_FAULTS)) {
+  test(`${fault}: the banner works and the choice holds for the page`, async () => {
+    const context = await browser.newContext();
+    const { page, console } = await openPage(context);
+    await page.addInitScript(inject);
+    assert.equal(await visit(page, '/en/'), 'ready');
+    await banner(page).locator('[data-accord="reject-all"]').waitFor({ state: 'visible' });
+    await banner(page).locator('[data-accord="accept-all"]').click();
+    await page.waitForFunction(() => window.__demo.ran.analytics);
+    assert.equal(await banner(page).isVisible(), false);
+    assert.equal(await page.evaluate(() => window.Accord.acceptedCategory('analytics')), true);
+    await page.waitForTimeout(500);
+    const said = console.filter((m) => m.type === 'warning' || m.type === 'error').map((m) => m.text);
+    if (fault === 'IndexedDB missing') {
+      assert.ok(said.some((t) => t.includes('receipt') && t.includes('IndexedDB')), said.join('\n'));
+    }
+    if (fault === 'cookies blocked') {
+      assert.ok(said.some((t) => t.includes('cookie') && t.includes('this page')), said.join('\n'));
+    }
+    assert.ok(!console.some((m) => m.type === 'pageerror'), JSON.stringify(console));
+    await context.close();
+  });
+}
+
+test('an oversized consent cookie is no choice: a warning, and the banner asks again', async () => {
+  const context = await browser.newContext();
+  await context.addCookies([{ name: 'accord_consent', value: `1.1.${'9'.repeat(3900)}`, url: BASE }]);
+  const { page, console } = await openPage(context);
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.ok(console.some((m) => m.type === 'warning' && m.text.includes('consent cookie')), JSON.stringify(console));
+  assert.deepEqual(await ran(page), ['necessary']);
+  await context.close();
+});

@@ -6,6 +6,7 @@
 //! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
 //! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
 //!   (wasm-bindgen-test), end-to-end.
+//! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
 //! - `cargo xtask screenshots`: build, serve, and take `docs/screenshots/`.
@@ -15,6 +16,7 @@
 mod bench;
 mod collector;
 mod dist;
+mod fuzz;
 mod postgres;
 mod serve;
 mod setup;
@@ -71,7 +73,14 @@ fn run(args: &[String]) -> Result<()> {
         Some("test") => test::all(),
         Some("screenshots") => test::screenshots(),
         Some("bench-collector") => bench::collector(&args[1..]),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | bench-collector [--receipts N]".into()),
+        Some("fuzz") => {
+            let seconds = match args.iter().position(|a| a == "--seconds") {
+                Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
+                None => 600,
+            };
+            fuzz::all(seconds)
+        }
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | fuzz [--seconds N] | bench-collector [--receipts N]".into()),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::collector::{self, Collector};
 use crate::postgres::Postgres;
 use crate::{dist, root, serve, Result};
 
+
 pub fn all() -> Result<()> {
     setup::test_tools()?;
     let root = root();
@@ -18,6 +19,9 @@ pub fn all() -> Result<()> {
     let postgres = Postgres::start("pg-test")?;
     run(Command::new("cargo").args(["test", "--workspace"]).env("ACCORD_TEST_POSTGRES", &postgres.url).current_dir(&root))?;
     drop(postgres);
+
+    section("fuzzing smoke (cargo-fuzz, 10 s per target; `cargo xtask fuzz` for a long run)");
+    crate::fuzz::all(10)?;
 
     section("browser tests (wasm-bindgen-test in headless Chromium)");
     run(Command::new("cargo")

@@ -318,8 +318,15 @@ window.addEventListener('pageshow', function (e) {
 // pins the wasm too: a changed wasm fails to load, and Accord fails closed.
 var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
 var wasmInit = WASM_INTEGRITY.indexOf('sha384-') === 0 ? { integrity: WASM_INTEGRITY } : {};
+var wasmUrl = base + 'accord_bg.wasm';
 // Accord's own files come through the real fetch: they are never held.
-Promise.all([readConfig(), wasm_bindgen({ module_or_path: realFetch.call(window, base + 'accord_bg.wasm', wasmInit) }), parsed()])
+var wasmResponse = realFetch.call(window, wasmUrl, wasmInit).then(function (r) {
+  if (!r.ok) throw new Error(wasmUrl + ': HTTP ' + r.status);
+  return r;
+}, function (e) {
+  throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
+});
+Promise.all([readConfig(), wasm_bindgen({ module_or_path: wasmResponse }), parsed()])
   .then(function (results) {
     api = wasm_bindgen;
     try {

@@ -67,17 +67,19 @@ test('hostile strings in the config and translations render as inert text', asyn
   await context.close();
 });
 
-test('a javascript: policy link is refused by name; nothing gated runs', async () => {
-  const context = await browser.newContext();
-  const { page, console } = await openPage(context);
-  await withConfig(page, (c) => { c.site.policy_url = ' JaVaScRiPt:window.__pwned=6'; });
-  assert.equal(await visit(page, '/en/'), 'error');
-  const errors = console.filter((m) => m.type === 'error').map((m) => m.text);
-  assert.ok(errors.some((e) => e.includes('site.policy_url')), errors.join('\n'));
-  assert.deepEqual(await ran(page), []);
-  assert.equal(await page.evaluate(() => window.__pwned), undefined);
-  await context.close();
-});
+for (const url of [' JaVaScRiPt:window.__pwned=6', 'data:text/html,<script>window.__pwned=7</script>', 'java\tscript:window.__pwned=8']) {
+  test(`a policy link of ${JSON.stringify(url)} is refused by name; nothing gated runs`, async () => {
+    const context = await browser.newContext();
+    const { page, console } = await openPage(context);
+    await withConfig(page, (c) => { c.site.policy_url = url; });
+    assert.equal(await visit(page, '/en/'), 'error');
+    const errors = console.filter((m) => m.type === 'error').map((m) => m.text);
+    assert.ok(errors.some((e) => e.includes('site.policy_url')), errors.join('\n'));
+    assert.deepEqual(await ran(page), []);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await context.close();
+  });
+}
 
 test('the wasm 404s: an error names it, no gated script or tracker runs, the page works', async () => {
   const context = await browser.newContext();

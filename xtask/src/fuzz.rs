@@ -36,12 +36,13 @@ pub fn all(seconds: u32) -> Result<()> {
         let mut cmd = Command::new("cargo");
         cmd.args(["fuzz", "run", "--fuzz-dir", "fuzz", target])
             .arg(&corpus)
-            .arg(root.join("fuzz/corpus").join(target))
             .env("RUSTC_BOOTSTRAP", "1")
             .current_dir(&root);
-        let regressions = root.join("fuzz/regressions").join(target);
-        if regressions.is_dir() {
-            cmd.arg(&regressions);
+        // Seeds and regressions, where there are any (git keeps no empty folder).
+        for extra in [root.join("fuzz/corpus").join(target), root.join("fuzz/regressions").join(target)] {
+            if extra.is_dir() {
+                cmd.arg(extra);
+            }
         }
         cmd.arg("--")
             .arg(format!("-max_total_time={seconds}"))

@@ -35,5 +35,16 @@ for (const [lang, path] of [['zh-CN', '/'], ['en', '/en/']]) {
     }
   }
 }
+// The tracker-audit dashboard after Accept all, with the timeline.
+{
+  const context = await browser.newContext({ viewport: { width: 1100, height: 1300 } });
+  const page = await context.newPage();
+  await page.goto(new URL('/audit.html', BASE).href);
+  await page.locator('[data-accord="banner"] [data-accord="accept-all"]').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-service="site-stats"] [data-audit-status]')?.dataset.auditStatus === 'loaded');
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: `${out}/audit-dashboard-en.png`, fullPage: true });
+  await context.close();
+}
 await browser.close();
 console.log(`screenshots written to ${out}`);

@@ -183,6 +183,9 @@ pub struct CookieRule {
     pub domain: Option<String>,
     pub kind: TrackerKind,
     pub duration: Option<Text>,
+    /// The longest it may live, in whole days (0: a session cookie), for scanners to check;
+    /// `duration` is what visitors read.
+    pub max_age_days: Option<u32>,
     pub purpose: Option<Text>,
 }
 

@@ -584,16 +584,18 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
                 domain: None,
                 kind: TrackerKind::Cookie,
                 duration: None,
+                max_age_days: None,
                 purpose: None,
             }),
-            other => r.object(other, &path, &["name", "domain", "kind", "duration", "purpose"]).and_then(|obj| {
+            other => r.object(other, &path, &["name", "domain", "kind", "duration", "max_age_days", "purpose"]).and_then(|obj| {
                 let name = r.string(&obj, "name", true);
                 let domain = r.domain(&obj, "domain");
                 let allowed = r#""cookie", "web_beacon", "pixel_tag", "local_storage""#;
                 let kind = r.choice(&obj, "kind", allowed, TrackerKind::from_name).unwrap_or(TrackerKind::Cookie);
                 let duration = r.text(&obj, "duration", false);
+                let max_age_days = r.integer(&obj, "max_age_days", 0, 36_500).map(|d| d as u32);
                 let purpose = r.text(&obj, "purpose", false);
-                Some(CookieRule { name: name?, domain, kind, duration, purpose })
+                Some(CookieRule { name: name?, domain, kind, duration, max_age_days, purpose })
             }),
         };
         match rule {

@@ -159,7 +159,7 @@ fn service_cookie_rules_accept_names_and_patterns() {
 
 #[test]
 fn glob_patterns_match_anywhere() {
-    let rule = |p: &str| CookieRule { name: p.into(), domain: None, kind: TrackerKind::Cookie, duration: None, purpose: None };
+    let rule = |p: &str| CookieRule { name: p.into(), domain: None, kind: TrackerKind::Cookie, duration: None, max_age_days: None, purpose: None };
     assert!(rule("*").matches("anything"));
     assert!(rule("a*c").matches("abc") && rule("a*c").matches("ac") && !rule("a*c").matches("ab"));
     assert!(rule("*_id").matches("lt_stats_id") && !rule("*_id").matches("id"));
@@ -238,4 +238,16 @@ fn declarations_carry_kind_duration_and_purpose() {
     assert_eq!(service.cookies[0].kind, TrackerKind::PixelTag);
     assert_eq!(service.cookies[0].purpose.as_ref().unwrap().get("zh-CN"), "Conversions");
     assert_eq!(service.cookies[1].kind, TrackerKind::LocalStorage);
+}
+
+#[test]
+fn a_cookie_may_declare_its_longest_life_in_days() {
+    let doc = |v: &str| format!(r#"{{"revision": 1, "site": {{"controller": "C"}}, "categories": [{{"id": "analytics", "title": "A"}}],
+        "services": [{{"id": "s", "name": "S", "category": "analytics", "cookies": [{{"name": "_s", "max_age_days": {v}}}]}}]}}"#);
+    let config = Config::parse(&doc("30")).unwrap();
+    assert_eq!(config.services[0].cookies[0].max_age_days, Some(30));
+    let errors = Config::parse(&doc("-1")).unwrap_err().to_string();
+    assert!(errors.contains("services[0].cookies[0].max_age_days"), "{errors}");
+    let errors = Config::parse(&doc("\"a year\"")).unwrap_err().to_string();
+    assert!(errors.contains("services[0].cookies[0].max_age_days"), "{errors}");
 }

@@ -35,6 +35,7 @@ pub fn all() -> Result<()> {
 
     section("end-to-end tests (Playwright + Chromium against the demo and its collector)");
     let bin = collector::build(false)?;
+    run(Command::new("cargo").args(["build", "--package", "accord-scan"]).current_dir(&root))?;
     let dir = root.join("target/e2e-collector");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
@@ -46,6 +47,7 @@ pub fn all() -> Result<()> {
         .arg(root.join("tests/e2e"))
         .env("ACCORD_DEMO_URL", format!("http://127.0.0.1:{}/", server.port))
         .env("ACCORD_COLLECTOR_TOKEN", collector::DEMO_TOKEN)
+        .env("ACCORD_SCAN_BIN", bin.join("accord-scan"))
         .current_dir(root.join("tests/e2e")))
 }
 

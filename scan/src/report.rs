@@ -8,6 +8,17 @@ use serde_json::{json, Value};
 use crate::judge::Violation;
 use crate::observe::{Observations, State};
 
+/// "first" when the cookie's domain is the scanned host or a parent of it, else "third".
+pub fn party(url: &str, domain: &str) -> &'static str {
+    let host = accord::track::parse(url).map(|u| u.host.to_ascii_lowercase()).unwrap_or_default();
+    let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+    if host == domain || host.ends_with(&format!(".{domain}")) {
+        "first"
+    } else {
+        "third"
+    }
+}
+
 pub fn json_report(url: &str, when: &str, seen: &Observations, violations: &[Violation]) -> Value {
     let requests: Vec<Value> = seen
         .requests
@@ -17,7 +28,7 @@ pub fn json_report(url: &str, when: &str, seen: &Observations, violations: &[Vio
     let cookies: Vec<Value> = seen
         .cookies
         .iter()
-        .map(|c| json!({ "state": c.state.name(), "name": c.name, "domain": c.domain, "expires": c.expires, "lifeDays": c.expires.map(|e| ((e - c.seen) / 86_400.0 * 10.0).round() / 10.0) }))
+        .map(|c| json!({ "state": c.state.name(), "name": c.name, "domain": c.domain, "party": party(url, &c.domain), "expires": c.expires, "lifeDays": c.expires.map(|e| ((e - c.seen) / 86_400.0 * 10.0).round() / 10.0) }))
         .collect();
     let storage: Vec<Value> =
         seen.storage.iter().map(|w| json!({ "state": w.state.name(), "atMs": w.at_ms.round(), "key": w.key, "page": w.page })).collect();
@@ -106,17 +117,18 @@ pub fn html_report(url: &str, when: &str, seen: &Observations, violations: &[Vio
         }
         h.push_str("</table>");
     }
-    h.push_str("<h2>Cookies</h2><table><tr><th>State</th><th>Name</th><th>Domain</th><th>Lives</th></tr>");
+    h.push_str("<h2>Cookies</h2><table><tr><th>State</th><th>Name</th><th>Domain</th><th>Party</th><th>Lives</th></tr>");
     for c in &seen.cookies {
         let life = c.expires.map_or("session".to_string(), |e| format!("{:.1} days", (e - c.seen) / 86_400.0));
         let bad = violations.iter().any(|v| v.subject == c.name);
         let _ = write!(
             h,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if bad { " class=\"viol\"" } else { "" },
             c.state.name(),
             escape(&c.name),
             escape(&c.domain),
+            party(url, &c.domain),
             life
         );
     }
@@ -127,6 +139,14 @@ pub fn html_report(url: &str, when: &str, seen: &Observations, violations: &[Vio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_first_from_third_party_cookies() {
+        assert_eq!(party("https://shop.example/a", ".shop.example"), "first");
+        assert_eq!(party("https://www.shop.example/", "shop.example"), "first");
+        assert_eq!(party("https://shop.example/", "ads.example"), "third");
+        assert_eq!(party("https://shop.example/", "example"), "first");
+    }
 
     #[test]
     fn page_text_is_escaped() {

@@ -62,6 +62,7 @@ test('scanning the demo reports no violation, and the scan saw the demo work', a
   assert.ok(!report.requests.some((r) => r.state !== 'accept all' && r.url.endsWith('/js/stats.js')), 'and nothing else did');
   const names = report.cookies.filter((c) => c.state === 'accept all').map((c) => c.name);
   assert.ok(names.includes('lt_stats_id') && names.includes('accord_consent'), names.join(' '));
+  assert.ok(report.cookies.every((c) => c.party === 'first'), 'the demo sets first-party cookies only');
 });
 
 test('scanning a broken page reports exactly its three violations, and exits non-zero', async () => {

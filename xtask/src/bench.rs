@@ -1,3 +1,6 @@
+//! `cargo xtask bench`: Accord against the JavaScript consent managers, in Chromium
+//! (`bench/run.mjs` on the pages in `bench/pages/`), printing a markdown table.
+//!
 //! `cargo xtask bench-collector`: the collector's load benchmark. A release build of the
 //! collector runs on loopback over SQLite (WAL, synchronous FULL) and over a throwaway
 //! PostgreSQL server; `accord-collector-load` posts pre-signed receipts over keep-alive
@@ -6,6 +9,8 @@
 use std::process::Command;
 
 use crate::collector::{self, Collector};
+use crate::setup::run;
+use crate::{dist, serve, setup};
 use crate::postgres::Postgres;
 use crate::{root, Result};
 
@@ -58,4 +63,17 @@ pub fn collector(args: &[String]) -> Result<()> {
         println!("{row}");
     }
     Ok(())
+}
+
+/// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds.
+pub fn peers(runs: u32) -> Result<()> {
+    setup::test_tools()?;
+    setup::npm_packages("bench")?;
+    dist::build()?;
+    let server = serve::Server::start(0, None)?;
+    run(Command::new("node")
+        .arg("run.mjs")
+        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg(runs.to_string())
+        .current_dir(root().join("bench")))
 }

@@ -6,6 +6,8 @@
 //! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
 //! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
 //!   (wasm-bindgen-test), end-to-end.
+//! - `cargo xtask bench [--runs N]`: Accord against vanilla-cookieconsent, klaro and
+//!   cookieconsent in Chromium (15 interleaved runs by default), as a markdown table.
 //! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
@@ -73,6 +75,13 @@ fn run(args: &[String]) -> Result<()> {
         Some("test") => test::all(),
         Some("screenshots") => test::screenshots(),
         Some("bench-collector") => bench::collector(&args[1..]),
+        Some("bench") => {
+            let runs = match args.iter().position(|a| a == "--runs") {
+                Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).filter(|n| *n > 0).ok_or("--runs needs a positive number")?,
+                None => 15,
+            };
+            bench::peers(runs)
+        }
         Some("fuzz") => {
             let seconds = match args.iter().position(|a| a == "--seconds") {
                 Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
@@ -80,7 +89,7 @@ fn run(args: &[String]) -> Result<()> {
             };
             fuzz::all(seconds)
         }
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | fuzz [--seconds N] | bench-collector [--receipts N]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | fuzz [--seconds N] | bench [--runs N] | bench-collector [--receipts N]".into()),
     }
 }
 

@@ -37,9 +37,13 @@ fn content_type(path: &Path) -> &'static str {
 /// Maps a request path to a file, refusing anything that climbs out of its folder.
 fn resolve(url_path: &str) -> Option<PathBuf> {
     let path = url_path.split(['?', '#']).next().unwrap_or("/");
-    let (base, rest) = match path.strip_prefix("/accord/") {
-        Some(rest) => (root().join("dist"), rest),
-        None => (root().join("www"), path.trim_start_matches('/')),
+    let (base, rest) = if let Some(rest) = path.strip_prefix("/accord/") {
+        (root().join("dist"), rest)
+    } else if let Some(rest) = path.strip_prefix("/bench/") {
+        // The benchmark's pages and the peers' packages (`cargo xtask bench`).
+        (root().join("bench"), rest)
+    } else {
+        (root().join("www"), path.trim_start_matches('/'))
     };
     let mut file = base;
     for segment in rest.split('/').filter(|s| !s.is_empty()) {

@@ -107,7 +107,7 @@ fn debian(needs: &[(&str, &str)]) -> Result<()> {
 }
 
 /// Runs `npm ci` in `folder` (relative to the root) unless its node_modules is current.
-fn npm_packages(folder: &str) -> Result<()> {
+pub fn npm_packages(folder: &str) -> Result<()> {
     let dir = root().join(folder);
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     // npm writes node_modules/.package-lock.json on install; older than the lock means stale.

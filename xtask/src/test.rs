@@ -48,7 +48,15 @@ pub fn all() -> Result<()> {
         .env("ACCORD_DEMO_URL", format!("http://127.0.0.1:{}/", server.port))
         .env("ACCORD_COLLECTOR_TOKEN", collector::DEMO_TOKEN)
         .env("ACCORD_SCAN_BIN", bin.join("accord-scan"))
-        .current_dir(root.join("tests/e2e")))
+        .current_dir(root.join("tests/e2e")))?;
+
+    section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
+    setup::npm_packages("bench")?;
+    run(Command::new("node")
+        .arg("run.mjs")
+        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg("1")
+        .current_dir(root.join("bench")))
 }
 
 fn section(name: &str) {

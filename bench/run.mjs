@@ -1,0 +1,150 @@
+// `cargo xtask bench`: Accord against vanilla-cookieconsent 3.1.0, klaro 0.7.22 and
+// cookieconsent 3.1.1 on equivalent pages (bench/pages/), in Debian's Chromium through
+// playwright-core, runs interleaved, with and without 4x CPU throttling. Prints a markdown
+// table of medians and p90s with ratios to Accord. Usage: node run.mjs BASE_URL [RUNS]
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+
+const BASE = process.argv[2];
+const RUNS = Number(process.argv[3] || 15);
+const root = new URL('../', import.meta.url).pathname;
+
+const MANAGERS = [
+  {
+    name: 'Accord', page: 'accord.html',
+    files: ['dist/accord.js', 'dist/accord_bg.wasm', 'dist/accord.css'],
+    banner: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"]')`,
+    accept: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"] [data-accord="accept-all"]')`,
+  },
+  {
+    name: 'vanilla-cookieconsent 3.1.0', page: 'vanilla.html',
+    files: ['bench/node_modules/vanilla-cookieconsent/dist/cookieconsent.umd.js', 'bench/node_modules/vanilla-cookieconsent/dist/cookieconsent.css'],
+    banner: `document.querySelector('#cc-main .cm')`,
+    accept: `document.querySelector('#cc-main .cm [data-role="all"]')`,
+  },
+  {
+    name: 'klaro 0.7.22', page: 'klaro.html',
+    files: ['bench/node_modules/klaro/dist/klaro.js'],
+    banner: `document.querySelector('.klaro .cookie-notice')`,
+    accept: `document.querySelector('.klaro .cookie-notice .cm-btn-success')`,
+  },
+  {
+    name: 'cookieconsent 3.1.1', page: 'osano.html',
+    files: ['bench/node_modules/cookieconsent/build/cookieconsent.min.js', 'bench/node_modules/cookieconsent/build/cookieconsent.min.css'],
+    banner: `document.querySelector('.cc-window')`,
+    accept: `document.querySelector('.cc-window .cc-allow')`,
+  },
+];
+
+function sizes(m) {
+  let gzip = 0, brotli = 0;
+  for (const f of m.files) {
+    const data = readFileSync(root + f);
+    gzip += gzipSync(data, { level: 9 }).length;
+    brotli += brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  return { gzip, brotli };
+}
+
+// Before any page script: observers for CLS and long tasks, and a frame-by-frame check for
+// the banner becoming visible.
+function probe(bannerExpr) {
+  window.__m = { cls: 0, longTasks: 0, longTaskMs: 0, visible: null };
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__m.cls += e.value; })
+    .observe({ type: 'layout-shift', buffered: true });
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) { window.__m.longTasks += 1; window.__m.longTaskMs += e.duration; } })
+    .observe({ type: 'longtask', buffered: true });
+  const find = new Function(`return ${bannerExpr}`);
+  (function poll() {
+    const el = find();
+    if (el && el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().height > 0) {
+      window.__m.visible = performance.now();
+      return;
+    }
+    requestAnimationFrame(poll);
+  })();
+}
+
+async function measure(browser, m, throttle) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
+  await cdp.send('Performance.enable');
+  await page.addInitScript(probe, m.banner);
+  await page.goto(new URL(`/bench/pages/${m.page}`, BASE).href);
+  await page.waitForFunction(() => window.__m.visible !== null, null, { timeout: 30_000 });
+  await page.waitForTimeout(500);
+  const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+  const before = await page.evaluate(() => ({ ...window.__m }));
+  const acceptMs = await page.evaluate(async (acceptExpr) => {
+    const button = new Function(`return ${acceptExpr}`)();
+    const t0 = performance.now();
+    button.click();
+    while (!(window.__ran && window.__ran.analytics && window.__ran.marketing)) await new Promise((r) => setTimeout(r, 1));
+    return Math.max(window.__ran.analytics, window.__ran.marketing) - t0;
+  }, m.accept);
+  await context.close();
+  return {
+    visibleMs: before.visible,
+    scriptingMs: metrics.ScriptDuration * 1000,
+    longTasks: before.longTasks,
+    longTaskMs: before.longTaskMs,
+    cls: before.cls,
+    acceptMs,
+    heapKB: metrics.JSHeapUsedSize / 1024,
+  };
+}
+
+const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; };
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const results = {};
+for (let run = 0; run < RUNS; run++) {
+  for (const throttle of [1, 4]) {
+    for (const m of MANAGERS) {
+      const r = await measure(browser, m, throttle);
+      for (const [k, v] of Object.entries(r)) ((results[`${m.name}|${throttle}|${k}`] ??= [])).push(v);
+    }
+  }
+}
+await browser.close();
+
+const METRICS = [
+  ['visibleMs', 'navigation to banner visible, ms', 1],
+  ['scriptingMs', 'main-thread scripting, ms', 1],
+  ['longTasks', 'long tasks', 0],
+  ['longTaskMs', 'long-task time, ms', 0],
+  ['cls', 'CLS', 3],
+  ['acceptMs', 'Accept all click to gated scripts run, ms', 1],
+  ['heapKB', 'JS heap used, KB', 0],
+];
+const json = { date: new Date().toISOString(), runs: RUNS, sizes: {}, metrics: {} };
+const lines = [];
+lines.push(`| | ${MANAGERS.map((m) => m.name).join(' | ')} |`);
+lines.push(`|---|${MANAGERS.map(() => '---:').join('|')}|`);
+const sz = MANAGERS.map(sizes);
+MANAGERS.forEach((m, i) => { json.sizes[m.name] = sz[i]; });
+for (const kind of ['gzip', 'brotli']) {
+  lines.push(`| own files, ${kind === 'gzip' ? 'gzip -9' : 'brotli q11'}, bytes | ${sz.map((s) => `${s[kind].toLocaleString('en')} (×${(s[kind] / sz[0][kind]).toFixed(2)})`).join(' | ')} |`);
+}
+for (const throttle of [1, 4]) {
+  for (const [key, label, digits] of METRICS) {
+    const cells = MANAGERS.map((m) => {
+      const xs = results[`${m.name}|${throttle}|${key}`];
+      const med = quantile(xs, 0.5), p90 = quantile(xs, 0.9);
+      const base = quantile(results[`${MANAGERS[0].name}|${throttle}|${key}`], 0.5);
+      json.metrics[`${m.name}|${throttle}x|${key}`] = { median: med, p90 };
+      const ratio = base > 0 ? ` ×${(med / base).toFixed(2)}` : '';
+      return `${med.toFixed(digits)} (p90 ${p90.toFixed(digits)})${ratio}`;
+    });
+    lines.push(`| ${label}${throttle > 1 ? `, CPU ÷${throttle}` : ''} | ${cells.join(' | ')} |`);
+  }
+}
+console.log(`\nMedian (p90) over ${RUNS} interleaved runs, ratio of medians to Accord (×1.00):\n`);
+console.log(lines.join('\n'));
+console.log(`\nJSON: ${JSON.stringify(json)}`);

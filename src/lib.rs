@@ -4,6 +4,7 @@
 //! tested natively, under a thin browser shell (`browser`, `ui`, `api`) compiled only for wasm.
 //! Data flows one way: config -> consent -> decisions -> effects on the DOM.
 
+pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod consent_mode;

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use web_sys::Document;
+use web_sys::{CssStyleSheet, Document};
 
 use crate::browser::{cookie, erase, gate, page, receipts, DomError};
 use crate::config::Config;
@@ -33,10 +33,11 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Starts Accord on this page: validates the config, reads the stored choice, mounts the UI,
-/// and runs the gated scripts that may run. An invalid config throws and nothing is gated in.
+/// Starts Accord on this page: validates the config, reads the stored choice, mounts the UI
+/// styled by `sheet` (accord.css; `None` when it could not be loaded), and runs the gated
+/// scripts that may run. An invalid config throws and nothing is gated in.
 #[wasm_bindgen]
-pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
+pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<(), JsError> {
     if APP.with(|app| app.borrow().is_some()) {
         return Err(JsError::new("already started"));
     }
@@ -54,7 +55,7 @@ pub fn boot(config_text: &str, style_url: &str) -> Result<(), JsError> {
     let lang = i18n::choose(&config, page::html_lang(&doc).as_deref(), &page::browser_languages());
     let gpc = page::global_privacy_control() && config.gpc.honor;
     let config = Rc::new(config);
-    let ui = Ui::mount(&doc, style_url, config.clone(), &lang, gpc, on_action).map_err(js_error)?;
+    let ui = Ui::mount(&doc, sheet, config.clone(), &lang, gpc, on_action).map_err(js_error)?;
     let consent = stored.consent().cloned();
     match &consent {
         Some(consent) => ui.chosen(consent).map_err(js_error)?,

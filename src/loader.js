@@ -314,23 +314,40 @@ window.addEventListener('pageshow', function (e) {
   }
 });
 
-// The build writes the wasm's SRI hash here, so a page that pins accord.js with `integrity`
-// pins the wasm too: a changed wasm fails to load, and Accord fails closed.
+// The build writes the SRI hashes of the wasm and the stylesheet here, so a page that pins
+// accord.js with `integrity` pins them too: a changed wasm fails to load, and Accord fails
+// closed; a changed stylesheet is not used.
 var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
-var wasmInit = WASM_INTEGRITY.indexOf('sha384-') === 0 ? { integrity: WASM_INTEGRITY } : {};
+var STYLE_INTEGRITY = '__ACCORD_STYLE_INTEGRITY__';
+function pinned(hash) { return hash.indexOf('sha384-') === 0 ? { integrity: hash } : {}; }
 var wasmUrl = base + 'accord_bg.wasm';
-// Accord's own files come through the real fetch: they are never held.
-var wasmResponse = realFetch.call(window, wasmUrl, wasmInit).then(function (r) {
+var styleUrl = base + 'accord.css';
+// Accord's own files come through the real fetch: they are never held. All three load at
+// once; the stylesheet becomes a constructed stylesheet adopted by the banner's shadow root.
+var wasmResponse = realFetch.call(window, wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
   if (!r.ok) throw new Error(wasmUrl + ': HTTP ' + r.status);
   return r;
 }, function (e) {
   throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
 });
-Promise.all([readConfig(), wasm_bindgen({ module_or_path: wasmResponse }), parsed()])
+// The stylesheet is built here, where its text already is (handing it to the wasm and back
+// would copy it twice). Without it the banner still works, unstyled: a choice must stay possible.
+var sheet = realFetch.call(window, styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  return r.text();
+}).then(function (text) {
+  var built = new CSSStyleSheet();
+  built.replaceSync(text);
+  return built;
+}).catch(function (e) {
+  console.warn('Accord: ' + styleUrl + ' did not load (' + (e && e.message) + '); the banner shows unstyled');
+  return null;
+});
+Promise.all([readConfig(), wasm_bindgen({ module_or_path: wasmResponse }), sheet, parsed()])
   .then(function (results) {
     api = wasm_bindgen;
     try {
-      api.boot(results[0], base + 'accord.css');
+      api.boot(results[0], results[2]);
     } catch (e) {
       api = null;
       throw e;

@@ -100,11 +100,11 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     reset_order();
     let div = fixture(r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>"#);
     let bad = DEMO.replace(r#""id": "marketing""#, r#""id": "analytics""#);
-    let message = error_message(accord::api::boot(&bad, "about:blank").unwrap_err());
+    let message = error_message(accord::api::boot(&bad, None).unwrap_err());
     assert!(message.contains(r#"categories[3].id: duplicate "analytics""#), "{message}");
     assert_eq!(accord::api::consent(), JsValue::NULL);
 
-    accord::api::boot(DEMO, "about:blank").unwrap();
+    accord::api::boot(DEMO, None).unwrap();
     let host = page::document().unwrap().get_element_by_id("accord").unwrap();
     let root = host.shadow_root().expect("an open shadow root");
     for hook in ["banner", "accept-all", "reject-all", "preferences"] {

@@ -1,6 +1,7 @@
 //! Facts about the page and the browser (language, time, randomness) and the page-facing
 //! outputs (events on `window`, console messages).
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Document, Window};
 
@@ -84,3 +85,16 @@ pub fn consent_mode_update(state: &[(String, bool)]) {
         warn(&format!("gtag('consent', 'update') failed: {}", super::describe(&e)));
     }
 }
+
+/// Runs `f` once the next frame has been painted (two animation frames on), so work that forces
+/// a layout, such as moving focus, does not delay that frame.
+pub fn after_next_paint(f: impl FnOnce() + 'static) {
+    let Ok(window) = window() else { return f() };
+    let second = Closure::once_into_js(move || {
+        let Ok(window) = self::window() else { return f() };
+        let run = Closure::once_into_js(f);
+        let _ = window.request_animation_frame(run.unchecked_ref());
+    });
+    let _ = window.request_animation_frame(second.unchecked_ref());
+}
+

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
 
 use crate::browser::{Context, DomError};
 use crate::config::{Config, Layout, Theme};
@@ -58,8 +58,8 @@ struct Inner {
     root: ShadowRoot,
     /// Holds the rendered UI; its content is rebuilt when the language changes.
     frame: Element,
-    /// Where accord.css is, for the placeholders' own shadow roots.
-    style_url: String,
+    /// accord.css, shared by the banner's shadow root and the placeholders' own.
+    sheet: CssStyleSheet,
     config: Rc<Config>,
     /// The Global Privacy Control signal is on and honoured: the banner says so.
     gpc: bool,
@@ -74,10 +74,11 @@ pub struct Ui(Rc<Inner>);
 const FOCUSABLE: &str = "button:not([disabled]), [href], input:not([disabled]), select, summary";
 
 impl Ui {
-    /// Mounts the (closed) UI at the end of `<body>`; decisions are reported through `on_action`.
+    /// Mounts the (closed) UI at the end of `<body>`, styled by `sheet` (accord.css; without
+    /// it the choice stays possible, unstyled); decisions are reported through `on_action`.
     pub fn mount(
         doc: &Document,
-        style_url: &str,
+        sheet: Option<CssStyleSheet>,
         config: Rc<Config>,
         lang: &str,
         gpc: bool,
@@ -90,10 +91,14 @@ impl Ui {
         let root = host
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .context("attach a shadow root")?;
-        let style = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
-        // Nothing shows until the styles are there (or have failed: a choice must stay possible).
-        let frame = el(doc, "div", &[("class", "accord-frame"), ("hidden", "")], "")?;
-        root.append_child(&style).context("insert the styles")?;
+        // A constructed stylesheet applies at once: no <link> to wait for, so the banner is
+        // styled in the frame it first appears in. A strict CSP allows it (no inline style).
+        let sheet = match sheet {
+            Some(sheet) => sheet,
+            None => CssStyleSheet::new().context("make an empty stylesheet")?,
+        };
+        adopt(&root, &sheet);
+        let frame = el(doc, "div", &[("class", "accord-frame")], "")?;
         root.append_child(&frame).context("insert the banner")?;
         doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
 
@@ -104,26 +109,19 @@ impl Ui {
             return_focus: None,
             pending: None,
         };
-        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, style_url: style_url.to_string(), config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
+        let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, sheet, config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
         ui.render()?;
         ui.listen()?;
-        for event in ["load", "error"] {
-            let ui = ui.clone();
-            on(style.as_ref(), event, move |_| {
-                let _ = ui.0.frame.remove_attribute("hidden");
-                // Focus could not enter while the frame was hidden.
-                if let Some((dialog, _)) = ui.active_dialog() {
-                    focus(Some(dialog));
-                }
-            })?;
-        }
         Ok(ui)
     }
 
     /// (Re)builds everything in the current language, keeping the panel's switches as they were.
+    /// The panel itself is built only once it has been opened (see [`Ui::ensure_panel`]): most
+    /// visitors never open it, and the banner shows sooner without it.
     fn render(&self) -> Result<(), DomError> {
         let inner = &self.0;
         let switches = self.switches_on();
+        let with_panel = self.part("panel").is_some();
         let texts = inner.state.borrow().texts.clone();
         let doc = &inner.doc;
         let config = &inner.config;
@@ -142,16 +140,13 @@ impl Ui {
             "",
         )?;
         let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "")?;
+        append(&shell, &[&overlay, &build::banner(doc, config, &texts, inner.gpc)?])?;
+        if with_panel {
+            append(&shell, &[&build::panel(doc, config, &texts)?])?;
+        }
         append(
             &shell,
-            &[
-                &overlay,
-                &build::banner(doc, config, &texts, inner.gpc)?,
-                &build::panel(doc, config, &texts)?,
-                &build::confirm(doc, &texts)?,
-                &build::reload_notice(doc, &texts)?,
-                &build::floating(doc, &texts)?,
-            ],
+            &[&build::confirm(doc, &texts)?, &build::reload_notice(doc, &texts)?, &build::floating(doc, &texts)?],
         )?;
         inner.frame.set_text_content(None);
         append(&inner.frame, &[&shell])?;
@@ -159,6 +154,17 @@ impl Ui {
             self.set_switches(&categories, &services);
         }
         self.apply_visibility()
+    }
+
+    /// Builds the panel, hidden, after the banner, unless it is there already.
+    fn ensure_panel(&self) -> Result<(), DomError> {
+        if self.part("panel").is_some() {
+            return Ok(());
+        }
+        let banner = self.part("banner").context("find the banner")?;
+        let texts = self.0.state.borrow().texts.clone();
+        let panel = build::panel(&self.0.doc, &self.0.config, &texts)?;
+        banner.after_with_node_1(&panel).context("insert the panel")
     }
 
     fn part(&self, hook: &str) -> Option<Element> {
@@ -231,15 +237,24 @@ impl Ui {
             st.pending = None;
         }
         if what == Open::Panel {
+            self.ensure_panel()?;
             let consent = self.0.state.borrow().consent.clone();
             let (categories, services) = consent.map(|c| (c.granted, c.services)).unwrap_or_default();
             self.set_switches(&categories, &services);
         }
         self.apply_visibility()?;
-        let hook = if what == Open::Panel { "panel" } else { "banner" };
-        focus(self.part(hook));
         if what == Open::Panel {
+            focus(self.part("panel"));
             self.show_records();
+        } else {
+            // The banner takes focus once it has been painted: focusing lays the page out,
+            // which would otherwise delay the banner's first frame.
+            let ui = self.clone();
+            crate::browser::page::after_next_paint(move || {
+                if ui.0.state.borrow().open == Open::Banner {
+                    focus(ui.part("banner"));
+                }
+            });
         }
         Ok(())
     }
@@ -323,7 +338,7 @@ impl Ui {
             (st.texts.clone(), st.consent.clone())
         };
         let ui = self.clone();
-        placeholder::sync(&self.0.doc, &self.0.config, consent.as_ref(), &texts, &self.0.style_url, move |service| {
+        placeholder::sync(&self.0.doc, &self.0.config, consent.as_ref(), &texts, &self.0.sheet, move |service| {
             ui.report(Action::GrantService(service));
         })
     }
@@ -546,6 +561,11 @@ fn on(target: &web_sys::EventTarget, event: &str, handler: impl Fn(web_sys::Even
     // The UI lives as long as the page.
     closure.forget();
     Ok(())
+}
+
+/// Styles a shadow root with `sheet`.
+fn adopt(root: &ShadowRoot, sheet: &CssStyleSheet) {
+    root.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
 }
 
 fn report_error(result: Result<(), DomError>) {

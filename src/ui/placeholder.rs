@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 
 use super::dom::{append, el};
 use crate::browser::{Context, DomError};
@@ -40,7 +40,7 @@ pub fn sync(
     config: &Config,
     consent: Option<&Consent>,
     t: &Texts,
-    style_url: &str,
+    sheet: &CssStyleSheet,
     on_grant: impl Fn(String) + Clone + 'static,
 ) -> Result<(), DomError> {
     // Boxes whose iframe may now load go away, and the iframe shows.
@@ -69,7 +69,7 @@ pub fn sync(
             continue;
         }
         let name = config.service(&service).map_or(service.as_str(), |s| s.name.as_str());
-        let host = build(doc, &frame, name, t, style_url)?;
+        let host = build(doc, &frame, name, t, sheet)?;
         let grant = on_grant.clone();
         let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
         host.shadow_root()
@@ -83,7 +83,7 @@ pub fn sync(
     Ok(())
 }
 
-fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, style_url: &str) -> Result<Element, DomError> {
+fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyleSheet) -> Result<Element, DomError> {
     let host = el(doc, "div", &[(MARK, "")], "")?;
     if let Some(style) = host.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
         // Take the iframe's place: the same box, so the page does not jump when it loads.
@@ -96,28 +96,13 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, style_url: &str
         let _ = style.set_property("display", "block");
     }
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).context("attach a shadow root")?;
-    let link = el(doc, "link", &[("rel", "stylesheet"), ("href", style_url)], "")?;
+    // The banner's own stylesheet object: styled from the first frame, so no layout shift.
+    super::adopt(&root, sheet);
     let card = el(doc, "div", &[("class", "accord accord-placeholder"), ("lang", &t.lang), ("role", "group"), ("aria-label", name)], "")?;
-    // The card stays invisible until its styles are there (or failed), so unstyled text never
-    // lays out first and then moves (a layout shift). Set through the CSSOM, which a strict
-    // CSP (no 'unsafe-inline' styles) allows, unlike a style attribute.
-    let card_style = card.dyn_ref::<HtmlElement>().map(HtmlElement::style);
-    if let Some(style) = &card_style {
-        let _ = style.set_property("visibility", "hidden");
-    }
     let title = el(doc, "p", &[("class", "accord-confirm-item")], name)?;
     let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ContextualText))?;
     let load = el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", "load")], t.get(Key::ContextualLoad))?;
     append(&card, &[&title, &text, &load])?;
-    for event in ["load", "error"] {
-        let style = card_style.clone();
-        super::on(link.as_ref(), event, move |_| {
-            if let Some(style) = &style {
-                let _ = style.remove_property("visibility");
-            }
-        })?;
-    }
-    root.append_child(&link).context("style a placeholder")?;
     root.append_child(&card).context("fill a placeholder")?;
     Ok(host)
 }

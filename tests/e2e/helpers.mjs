@@ -66,6 +66,17 @@ export function focused(page) {
   });
 }
 
+// Waits (up to `timeout` ms) for focus to reach `want`; returns what has focus then.
+export async function focusReaches(page, want, timeout = 5000) {
+  const end = Date.now() + timeout;
+  let now = await focused(page);
+  while (now !== want && Date.now() < end) {
+    await page.waitForTimeout(20);
+    now = await focused(page);
+  }
+  return now;
+}
+
 // Presses Tab (Shift+Tab with back) until `want` has focus; fails after `max` presses.
 export async function tabTo(page, want, { max = 40, back = false } = {}) {
   for (let i = 0; i < max; i++) {

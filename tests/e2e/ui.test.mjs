@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, launch, openPage, visit, banner, ran, consentCookie, focused, tabTo, withConfig, fixture,
+  BASE, launch, openPage, visit, banner, ran, consentCookie, focused, focusReaches, tabTo, withConfig, fixture,
 } from './helpers.mjs';
 
 let browser;
@@ -22,7 +22,8 @@ test('keyboard only: open the panel, switch one category and one service, save',
   const { page } = await openPage(context);
   await visit(page, '/en/');
   await banner(page).waitFor({ state: 'visible' });
-  assert.equal(await focused(page), 'banner', 'focus moves into the banner when it opens');
+  // Focus moves in once the banner has been painted (two frames after its styles load).
+  assert.equal(await focusReaches(page, 'banner'), 'banner', 'focus moves into the banner when it opens');
 
   await tabTo(page, 'preferences');
   await page.keyboard.press('Enter');

@@ -1,5 +1,6 @@
 //! Builds the distributable `dist/`: `accord.js` (wasm-bindgen's glue and our loader in one
-//! function scope), `accord_bg.wasm` (optimised by wasm-opt), `accord.css`; prints their sizes.
+//! function scope, minified by terser), `accord_bg.wasm` (optimised by wasm-opt), `accord.css`
+//! (minified by esbuild); prints their sizes and fails when over the budget.
 
 use std::fs;
 use std::io::Write;
@@ -52,23 +53,38 @@ pub fn build() -> Result<PathBuf> {
         .arg("-o")
         .arg(dist.join("accord_bg.wasm")))?;
 
+    let tools = root.join("xtask/node/node_modules/.bin");
+    run(Command::new(tools.join("esbuild"))
+        .arg(root.join("src/ui/accord.css"))
+        .args(["--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", dist.join("accord.css").display())))?;
+    let css = read(&dist.join("accord.css"))?;
+
     let glue = read(&glue_dir.join("accord.js"))?;
     let wasm_integrity = sri(&fs::read(dist.join("accord_bg.wasm")).map_err(|e| format!("read the wasm: {e}"))?);
-    let loader = read(&root.join("src/loader.js"))?.replace("__ACCORD_WASM_INTEGRITY__", &wasm_integrity);
+    let loader = read(&root.join("src/loader.js"))?
+        .replace("__ACCORD_WASM_INTEGRITY__", &wasm_integrity)
+        .replace("__ACCORD_STYLE_INTEGRITY__", &sri(css.as_bytes()));
     let version = env!("CARGO_PKG_VERSION");
     let bundle = format!("/*! Accord {version} | MIT OR Apache-2.0 */\n(function () {{\n'use strict';\n{glue}\n{loader}\n}})();\n");
-    write(&dist.join("accord.js"), bundle.as_bytes())?;
-    let css = read(&root.join("src/ui/accord.css"))?;
-    write(&dist.join("accord.css"), css.as_bytes())?;
+    let readable = glue_dir.join("accord.bundle.js");
+    write(&readable, bundle.as_bytes())?;
+    // terser: names inside the bundle's function scope are mangled; property names (the
+    // exports wasm-bindgen calls, window.Accord's methods) are kept; the /*! licence stays.
+    run(Command::new(tools.join("terser"))
+        .arg(&readable)
+        .args(["--compress", "passes=2", "--mangle", "--comments", "some", "--output"])
+        .arg(dist.join("accord.js")))?;
+    let bundle = fs::read(dist.join("accord.js")).map_err(|e| format!("read dist/accord.js: {e}"))?;
     let manifest = read(&root.join("pkg-config/package.json.in"))?.replace("{{version}}", version);
     write(&dist.join("package.json"), manifest.as_bytes())?;
     let integrity = format!(
         "{{\n  \"accord.js\": \"{}\",\n  \"accord_bg.wasm\": \"{wasm_integrity}\",\n  \"accord.css\": \"{}\"\n}}\n",
-        sri(bundle.as_bytes()),
+        sri(&bundle),
         sri(css.as_bytes())
     );
     write(&dist.join("integrity.json"), integrity.as_bytes())?;
-    println!("SRI: <script src=\"…/accord.js\" integrity=\"{}\" crossorigin=\"anonymous\" …> (dist/integrity.json)", sri(bundle.as_bytes()));
+    println!("SRI: <script src=\"…/accord.js\" integrity=\"{}\" crossorigin=\"anonymous\" …> (dist/integrity.json)", sri(&bundle));
 
     let sizes = report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
     let budget = parse_budget(&read(&root.join("pkg-config/size-budget.txt"))?)?;

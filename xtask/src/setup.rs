@@ -1,4 +1,4 @@
-//! Installs what the build and the tests need when it is missing: the wasm target, the
+//! Installs what the build and the tests need when it is missing: the wasm target, rust-src, the
 //! wasm-bindgen CLI at the Cargo.lock version, Debian's chromium, chromium-driver, CJK
 //! fonts and postgresql (with apt-get when root, else a message naming them), and the npm packages of the
 //! build (binaryen's wasm-opt: Debian's binaryen 108 corrupts wasm-bindgen 0.2.130 output)
@@ -28,6 +28,7 @@ fn output(cmd: &mut Command) -> Option<String> {
 /// What building `dist/` needs.
 pub fn build_tools() -> Result<()> {
     wasm_target()?;
+    rust_src()?;
     wasm_bindgen_cli()?;
     npm_packages("xtask/node")
 }
@@ -54,6 +55,16 @@ fn wasm_target() -> Result<()> {
     }
     eprintln!("xtask: installing the wasm32-unknown-unknown target");
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The standard library's source: `cargo xtask dist` rebuilds it for the wasm (see dist.rs).
+fn rust_src() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim().starts_with("rust-src")) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the rust-src component");
+    run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 /// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.

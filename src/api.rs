@@ -127,6 +127,10 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
         let before = app.consent.replace(consent.clone());
         Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent, app.gpc))
     })?;
+    // The gated scripts' loading is queued before the receipt's signing, so it is not
+    // behind IndexedDB and WebCrypto. Both queued tasks start once this call returns, after
+    // Consent Mode has been told; the receipt is issued even if something below fails.
+    let gated = run_gated(&doc, &config, Some(&consent));
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
@@ -134,7 +138,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
         Vec::new()
     });
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
-    run_gated(&doc, &config, Some(&consent))?;
+    gated?;
     let change = change_js(before.as_ref(), &consent, &erased);
     if js_sys::Reflect::get(&change, &"reload".into()).is_ok_and(|r| r.is_truthy()) {
         report(ui.offer_reload());

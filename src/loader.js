@@ -6,8 +6,9 @@
 //    held until the visitor chooses, then sent or dropped. Until Accord has started it holds
 //    every cross-origin request of these kinds, since it cannot yet tell which are trackers;
 //    if Accord cannot start (bad config, no wasm), they stay held: it fails closed;
-// 3. reads the config (data-config URL or inline #accord-config), instantiates the wasm and
-//    starts it once the document is parsed; exposes window.Accord, queueing calls until then;
+// 3. reads the config (data-config URL or inline #accord-config), instantiates the wasm (all
+//    of Accord's files start loading first thing) and starts it once the document is parsed;
+//    exposes window.Accord, queueing calls until then;
 // 4. keeps the audit log: every gated element's and held request's transitions, with times.
 var script = document.currentScript;
 var base = script && script.src ? script.src.slice(0, script.src.lastIndexOf('/') + 1) : '';
@@ -15,6 +16,41 @@ var api = null;
 var queue = [];
 var held = [];
 var audit = [];
+var realFetch = window.fetch;
+
+// ---- 0. Accord's own files.
+// The build writes the SRI hashes of the wasm and the stylesheet here, so a page that pins
+// accord.js with `integrity` pins them too: a changed wasm fails to load, and Accord fails
+// closed; a changed stylesheet is not used.
+var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
+var STYLE_INTEGRITY = '__ACCORD_STYLE_INTEGRITY__';
+function pinned(hash) { return hash.indexOf('sha384-') === 0 ? { integrity: hash } : {}; }
+var wasmUrl = base + 'accord_bg.wasm';
+var styleUrl = base + 'accord.css';
+// Accord's own files come through the real fetch: they are never held. The wasm, the
+// stylesheet and the config start loading first thing, before the hooks below are set up;
+// the stylesheet becomes a constructed stylesheet adopted by the banner's shadow root.
+var wasmResponse = realFetch.call(window, wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
+  if (!r.ok) throw new Error(wasmUrl + ': HTTP ' + r.status);
+  return r;
+}, function (e) {
+  throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
+});
+// The stylesheet is built here, where its text already is (handing it to the wasm and back
+// would copy it twice). Without it the banner still works, unstyled: a choice must stay possible.
+var sheet = realFetch.call(window, styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  return r.text();
+}).then(function (text) {
+  var built = new CSSStyleSheet();
+  built.replaceSync(text);
+  return built;
+}).catch(function (e) {
+  console.warn('Accord: ' + styleUrl + ' did not load (' + (e && e.message) + '); the banner shows unstyled');
+  return null;
+});
+var configText = readConfig();
+var instantiated = wasm_bindgen({ module_or_path: wasmResponse });
 
 function emit(name, detail) {
   window.dispatchEvent(new CustomEvent(name, { detail: detail }));
@@ -190,7 +226,6 @@ new MutationObserver(function (records) {
 }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-accord-state'] });
 
 // fetch, sendBeacon and XMLHttpRequest to trackers.
-var realFetch = window.fetch;
 if (realFetch) {
   window.fetch = function (input, init) {
     var url = input instanceof Request ? input.url : String(input);
@@ -314,36 +349,7 @@ window.addEventListener('pageshow', function (e) {
   }
 });
 
-// The build writes the SRI hashes of the wasm and the stylesheet here, so a page that pins
-// accord.js with `integrity` pins them too: a changed wasm fails to load, and Accord fails
-// closed; a changed stylesheet is not used.
-var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
-var STYLE_INTEGRITY = '__ACCORD_STYLE_INTEGRITY__';
-function pinned(hash) { return hash.indexOf('sha384-') === 0 ? { integrity: hash } : {}; }
-var wasmUrl = base + 'accord_bg.wasm';
-var styleUrl = base + 'accord.css';
-// Accord's own files come through the real fetch: they are never held. All three load at
-// once; the stylesheet becomes a constructed stylesheet adopted by the banner's shadow root.
-var wasmResponse = realFetch.call(window, wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
-  if (!r.ok) throw new Error(wasmUrl + ': HTTP ' + r.status);
-  return r;
-}, function (e) {
-  throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
-});
-// The stylesheet is built here, where its text already is (handing it to the wasm and back
-// would copy it twice). Without it the banner still works, unstyled: a choice must stay possible.
-var sheet = realFetch.call(window, styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
-  if (!r.ok) throw new Error('HTTP ' + r.status);
-  return r.text();
-}).then(function (text) {
-  var built = new CSSStyleSheet();
-  built.replaceSync(text);
-  return built;
-}).catch(function (e) {
-  console.warn('Accord: ' + styleUrl + ' did not load (' + (e && e.message) + '); the banner shows unstyled');
-  return null;
-});
-Promise.all([readConfig(), wasm_bindgen({ module_or_path: wasmResponse }), sheet, parsed()])
+Promise.all([configText, instantiated, sheet, parsed()])
   .then(function (results) {
     api = wasm_bindgen;
     try {

@@ -120,8 +120,8 @@ impl Ui {
     /// visitors never open it, and the banner shows sooner without it.
     fn render(&self) -> Result<(), DomError> {
         let inner = &self.0;
-        let switches = self.switches_on();
         let with_panel = self.part("panel").is_some();
+        let switches = if with_panel { self.switches_on() } else { None };
         let texts = inner.state.borrow().texts.clone();
         let doc = &inner.doc;
         let config = &inner.config;

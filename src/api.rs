@@ -9,7 +9,7 @@ use web_sys::{CssStyleSheet, Document};
 
 use crate::browser::{cookie, erase, gate, page, receipts, DomError};
 use crate::config::Config;
-use crate::consent::{Choice, Consent};
+use crate::consent::{Choice, Consent, IdSet};
 use crate::consent_mode;
 use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
@@ -151,9 +151,9 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
 /// what this choice changed. `reload` is true when something ran that is now refused: a
 /// script that ran cannot be unloaded, so the page should offer a reload.
 fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> JsValue {
-    let empty = std::collections::BTreeSet::new();
+    let empty = IdSet::new();
     let (cats_before, svcs_before) = before.map_or((&empty, &empty), |b| (&b.granted, &b.services));
-    let diff = |a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>| -> js_sys::Array {
+    let diff = |a: &IdSet, b: &IdSet| -> js_sys::Array {
         a.difference(b).map(|s| JsValue::from_str(s)).collect()
     };
     let pair = |cats: js_sys::Array, svcs: js_sys::Array| {

@@ -3,7 +3,6 @@
 //!
 //! The id and the time come from outside (the shell asks the browser), so this stays pure.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::config::Config;
@@ -12,6 +11,93 @@ use crate::config::Config;
 pub const FORMAT_VERSION: u32 = 1;
 /// Longest cookie value we write or read back; anything larger is corrupt by definition.
 pub const MAX_ENCODED_LEN: usize = 2048;
+
+/// A set of ids (or names), kept sorted and without repeats: a sorted `Vec` rather than a
+/// `BTreeSet` and sorts, which cost the wasm several KB for sets of a handful of ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct IdSet(Vec<String>);
+
+impl IdSet {
+    pub fn new() -> IdSet {
+        IdSet(Vec::new())
+    }
+
+    /// Adds `id`; false when it was there already.
+    pub fn insert(&mut self, id: String) -> bool {
+        match self.0.binary_search(&id) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, id);
+                true
+            }
+        }
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.binary_search_by(|probe| probe.as_str().cmp(id)).is_ok()
+    }
+
+    /// The ids in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    /// The greatest id.
+    pub fn last(&self) -> Option<&String> {
+        self.0.last()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ids in `self` and not in `other`, in order.
+    pub fn difference<'a>(&'a self, other: &'a IdSet) -> impl Iterator<Item = &'a String> + 'a {
+        self.0.iter().filter(move |id| !other.contains(id))
+    }
+}
+
+impl Extend<String> for IdSet {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, ids: I) {
+        for id in ids {
+            self.insert(id);
+        }
+    }
+}
+
+impl FromIterator<String> for IdSet {
+    fn from_iter<I: IntoIterator<Item = String>>(ids: I) -> IdSet {
+        let mut set = IdSet::new();
+        set.extend(ids);
+        set
+    }
+}
+
+impl<'a> FromIterator<&'a str> for IdSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(ids: I) -> IdSet {
+        ids.into_iter().map(str::to_string).collect()
+    }
+}
+
+impl IntoIterator for IdSet {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a IdSet {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
 
 /// A recorded choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +109,9 @@ pub struct Consent {
     /// The config revision the visitor saw.
     pub revision: u64,
     /// Granted category ids; every other category of that revision is refused.
-    pub granted: BTreeSet<String>,
+    pub granted: IdSet,
     /// Granted service ids; every other service of that revision is refused.
-    pub services: BTreeSet<String>,
+    pub services: IdSet,
 }
 
 /// What the visitor chose, before it is stamped with an id and a time. Required categories
@@ -71,10 +157,10 @@ impl Consent {
     /// categories the config names for GPC: only switching them on one by one grants them.
     pub fn record(config: &Config, choice: &Choice, id: String, timestamp_ms: u64, gpc: bool) -> Result<Consent, ChoiceError> {
         let gpc_off = |c: &str| gpc && config.gpc.honor && config.gpc.categories.iter().any(|g| g == c);
-        let mut categories: BTreeSet<String> = BTreeSet::new();
-        let mut services: BTreeSet<String> = BTreeSet::new();
+        let mut categories: IdSet = IdSet::new();
+        let mut services: IdSet = IdSet::new();
         let with_separate = config.accept_all_includes_separate;
-        let grant_category = |id: &str, separate_too: bool, categories: &mut BTreeSet<String>, services: &mut BTreeSet<String>| {
+        let grant_category = |id: &str, separate_too: bool, categories: &mut IdSet, services: &mut IdSet| {
             categories.insert(id.to_string());
             let in_category = config.services_in(id).filter(|s| separate_too || !s.separate_consent);
             services.extend(in_category.map(|s| s.id.clone()));
@@ -121,7 +207,7 @@ impl Consent {
     /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<categories>.<services>`, the
     /// granted ids joined by '+'. Every character is allowed in a cookie value without quoting.
     pub fn encode(&self) -> String {
-        let join = |set: &BTreeSet<String>| set.iter().map(String::as_str).collect::<Vec<_>>().join("+");
+        let join = |set: &IdSet| set.iter().map(String::as_str).collect::<Vec<_>>().join("+");
         format!(
             "{FORMAT_VERSION}.{}.{}.{}.{}.{}",
             self.revision,
@@ -165,8 +251,8 @@ impl Consent {
 
 /// `a+b+c` into a set, refusing invalid ids, and ids not in the strictly ascending order that
 /// `encode` writes (so a repeat is refused too, and each consent has exactly one encoding).
-fn id_set(text: &str) -> Result<BTreeSet<String>, DecodeError> {
-    let mut set = BTreeSet::new();
+fn id_set(text: &str) -> Result<IdSet, DecodeError> {
+    let mut set = IdSet::new();
     if !text.is_empty() {
         for id in text.split('+') {
             if !crate::config::is_valid_id(id) {
@@ -239,11 +325,24 @@ mod tests {
 
     const ID: &str = "3f2b8c1e-9a4d-4c6e-8f00-123456789abc";
 
+    #[test]
+    fn an_id_set_stays_sorted_without_repeats() {
+        let mut set: IdSet = ["marketing", "analytics", "necessary"].into_iter().collect();
+        assert!(!set.insert("analytics".into()), "a repeat is not added");
+        assert!(set.insert("functional".into()));
+        assert_eq!(set.iter().map(String::as_str).collect::<Vec<_>>(), ["analytics", "functional", "marketing", "necessary"]);
+        assert!(set.contains("marketing") && !set.contains("market"));
+        assert_eq!(set.last().map(String::as_str), Some("necessary"));
+        let other: IdSet = ["functional", "necessary"].into_iter().collect();
+        assert_eq!(set.difference(&other).map(String::as_str).collect::<Vec<_>>(), ["analytics", "marketing"]);
+        assert_eq!(IdSet::new().len(), 0);
+    }
+
     fn config() -> Config {
         Config::parse(include_str!("../www/accord-config.json")).unwrap()
     }
 
-    fn ids(set: &BTreeSet<String>) -> Vec<&str> {
+    fn ids(set: &IdSet) -> Vec<&str> {
         set.iter().map(String::as_str).collect()
     }
 
@@ -322,7 +421,7 @@ mod tests {
 
     #[test]
     fn an_empty_grant_round_trips() {
-        let c = Consent { id: ID.into(), timestamp_ms: 5, revision: 0, granted: BTreeSet::new(), services: BTreeSet::new() };
+        let c = Consent { id: ID.into(), timestamp_ms: 5, revision: 0, granted: IdSet::new(), services: IdSet::new() };
         assert_eq!(c.encode(), format!("1.0.5.{ID}.."));
         assert_eq!(Consent::decode(&c.encode()).unwrap(), c);
     }

@@ -6,7 +6,7 @@ use web_sys::Document;
 
 use super::{cookie, page, Context, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
-use crate::consent::Consent;
+use crate::consent::{Consent, IdSet};
 use crate::decide;
 
 /// Erases the declared storage of every service `consent` does not grant; returns the names
@@ -44,9 +44,8 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
             }
         }
     }
-    erased.sort();
-    erased.dedup();
-    Ok(erased)
+    // Sorted, each name once.
+    Ok(erased.into_iter().collect::<IdSet>().into_iter().collect())
 }
 
 /// Host-only (`None`), the host and each parent domain, and a declared domain.

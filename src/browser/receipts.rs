@@ -118,7 +118,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     set(&record, "delivered", &JsValue::FALSE);
     set(&record, "attempts", &JsValue::from_f64(0.0));
     set(&record, "countersignature", &JsValue::NULL);
-    let granted = |ids: &std::collections::BTreeSet<String>| ids.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
+    let granted = |ids: &crate::consent::IdSet| ids.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
     set(&record, "categories", &granted(&consent.granted));
     set(&record, "services", &granted(&consent.services));
     idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;

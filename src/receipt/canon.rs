@@ -27,8 +27,13 @@ fn write(value: &Json, out: &mut String) {
             out.push(']');
         }
         Json::Object(members) => {
-            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
-            sorted.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            // Members in UTF-16 code unit order of their names (RFC 8785), each inserted in
+            // place after any equal name: a stable order without a sort routine in the wasm.
+            let mut sorted: Vec<&(String, Json)> = Vec::with_capacity(members.len());
+            for member in members {
+                let at = sorted.partition_point(|m| m.0.encode_utf16().cmp(member.0.encode_utf16()).is_le());
+                sorted.insert(at, member);
+            }
             out.push('{');
             for (i, (key, item)) in sorted.into_iter().enumerate() {
                 if i > 0 {

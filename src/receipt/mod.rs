@@ -8,7 +8,7 @@ pub mod canon;
 
 use crate::config::json::Json;
 use crate::config::{Config, TrackerKind};
-use crate::consent::Consent;
+use crate::consent::{Consent, IdSet};
 use crate::i18n::{Texts, KEYS};
 
 /// A P-256 public key as a JWK's base64url coordinates.
@@ -100,15 +100,13 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
         .map(|service| {
             let category = config.category(&service.category);
             let purpose = category.map_or(service.category.as_str(), |c| c.title.get(lang));
-            let mut kinds: Vec<&str> = service.cookies.iter().map(|c| kind_name(c.kind)).collect();
-            kinds.sort_unstable();
-            kinds.dedup();
+            let kinds: IdSet = service.cookies.iter().map(|c| kind_name(c.kind)).collect();
             let third_party = service.provider.as_ref().is_some_and(|p| p != &site.controller);
             let mut p = vec![
                 ("purpose", s(purpose)),
                 ("purposeCategory", Json::Array(vec![s(&service.category)])),
                 ("consentType", s("EXPLICIT")),
-                ("piiCategory", Json::Array(kinds.into_iter().map(s).collect())),
+                ("piiCategory", Json::Array(kinds.iter().map(|k| s(k)).collect())),
                 ("primaryPurpose", Json::Bool(true)),
                 ("termination", s(&termination)),
                 ("thirdPartyDisclosure", Json::Bool(third_party)),

@@ -11,7 +11,6 @@ mod placeholder;
 mod records;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -20,7 +19,7 @@ use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, H
 
 use crate::browser::{Context, DomError};
 use crate::config::{Config, Layout, Theme};
-use crate::consent::Consent;
+use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
 use dom::{append, el};
 
@@ -181,8 +180,8 @@ impl Ui {
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
-    fn switches_on(&self) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
-        let on = |kind: &str| -> BTreeSet<String> {
+    fn switches_on(&self) -> Option<(IdSet, IdSet)> {
+        let on = |kind: &str| -> IdSet {
             let attr = format!("data-{kind}");
             self.inputs(kind).iter().filter(|i| i.checked()).filter_map(|i| i.get_attribute(&attr)).collect()
         };
@@ -190,7 +189,7 @@ impl Ui {
         (!self.inputs("category").is_empty()).then(|| (categories, on("service")))
     }
 
-    fn set_switches(&self, categories: &BTreeSet<String>, services: &BTreeSet<String>) {
+    fn set_switches(&self, categories: &IdSet, services: &IdSet) {
         for (kind, on) in [("category", categories), ("service", services)] {
             let attr = format!("data-{kind}");
             for input in self.inputs(kind).iter().filter(|i| !i.disabled()) {

@@ -10,14 +10,14 @@ use crate::consent::{Consent, IdSet};
 use crate::decide;
 
 /// Erases the declared storage of every service `consent` does not grant; returns the names
-/// of the cookies and keys it removed.
+/// of the cookies and keys it removed, sorted, each once.
 pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec<String>, DomError> {
     let location = page::window()?.location();
     let host = location.hostname().context("read the host name")?;
     let path = location.pathname().context("read the path")?;
     let present = cookie::names(doc)?;
     let storage = page::window()?.local_storage().ok().flatten();
-    let mut erased = Vec::new();
+    let mut erased = IdSet::new();
     for service in config.services.iter().filter(|s| !decide::may_run_service(config, Some(consent), &s.id)) {
         for rule in &service.cookies {
             match rule.kind {
@@ -28,7 +28,7 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                                 cookie::expire(doc, name, domain.as_deref(), &path)?;
                             }
                         }
-                        erased.push(name.clone());
+                        erased.insert(name.clone());
                     }
                 }
                 TrackerKind::LocalStorage => {
@@ -37,15 +37,14 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                         (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).collect();
                     for key in keys.into_iter().filter(|k| glob_matches(&rule.name, k)) {
                         let _ = storage.remove_item(&key);
-                        erased.push(key);
+                        erased.insert(key);
                     }
                 }
                 TrackerKind::WebBeacon | TrackerKind::PixelTag => {}
             }
         }
     }
-    // Sorted, each name once.
-    Ok(erased.into_iter().collect::<IdSet>().into_iter().collect())
+    Ok(erased.into_iter().collect())
 }
 
 /// Host-only (`None`), the host and each parent domain, and a declared domain.

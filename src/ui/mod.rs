@@ -139,16 +139,21 @@ impl Ui {
             "",
         )?;
         let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "")?;
-        append(&shell, &[&overlay, &build::banner(doc, config, &texts, inner.gpc)?])?;
-        if with_panel {
-            append(&shell, &[&build::panel(doc, config, &texts)?])?;
-        }
         append(
             &shell,
-            &[&build::confirm(doc, &texts)?, &build::reload_notice(doc, &texts)?, &build::floating(doc, &texts)?],
+            &[
+                &overlay,
+                &build::banner(doc, config, &texts, inner.gpc)?,
+                &build::confirm(doc, &texts)?,
+                &build::reload_notice(doc, &texts)?,
+                &build::floating(doc, &texts)?,
+            ],
         )?;
         inner.frame.set_text_content(None);
         append(&inner.frame, &[&shell])?;
+        if with_panel {
+            self.ensure_panel()?;
+        }
         if let Some((categories, services)) = switches {
             self.set_switches(&categories, &services);
         }

@@ -22,7 +22,7 @@ test('keyboard only: open the panel, switch one category and one service, save',
   const { page } = await openPage(context);
   await visit(page, '/en/');
   await banner(page).waitFor({ state: 'visible' });
-  // Focus moves in once the banner has been painted (two frames after its styles load).
+  // Focus moves in once the banner has been painted (two animation frames later).
   assert.equal(await focusReaches(page, 'banner'), 'banner', 'focus moves into the banner when it opens');
 
   await tabTo(page, 'preferences');

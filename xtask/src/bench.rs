@@ -15,10 +15,7 @@ use crate::postgres::Postgres;
 use crate::{root, Result};
 
 pub fn collector(args: &[String]) -> Result<()> {
-    let receipts = match args.iter().position(|a| a == "--receipts") {
-        Some(i) => args.get(i + 1).and_then(|v| v.parse::<u32>().ok()).ok_or("--receipts needs a number")?,
-        None => 20_000,
-    };
+    let receipts: u32 = crate::number_arg(args, "--receipts", 20_000)?;
     let bin = collector::build(true)?;
     let dir = root().join("target/bench-collector");
     let _ = std::fs::remove_dir_all(&dir);
@@ -68,12 +65,18 @@ pub fn collector(args: &[String]) -> Result<()> {
 /// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds.
 pub fn peers(runs: u32) -> Result<()> {
     setup::test_tools()?;
-    setup::npm_packages("bench")?;
     dist::build()?;
     let server = serve::Server::start(0, None)?;
+    run_pages(server.port, runs)
+}
+
+/// Runs `bench/run.mjs` for `runs` rounds against the pages served on `port` (the test smoke
+/// runs one round against the demo's server).
+pub fn run_pages(port: u16, runs: u32) -> Result<()> {
+    setup::npm_packages("bench")?;
     run(Command::new("node")
         .arg("run.mjs")
-        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg(format!("http://127.0.0.1:{port}/"))
         .arg(runs.to_string())
         .current_dir(root().join("bench")))
 }

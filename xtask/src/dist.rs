@@ -57,7 +57,8 @@ pub fn build() -> Result<PathBuf> {
 
     let dist = root.join("dist");
     fs::create_dir_all(&dist).map_err(|e| format!("create {}: {e}", dist.display()))?;
-    run(Command::new(root.join("xtask/node/node_modules/.bin/wasm-opt"))
+    let tools = root.join("xtask/node/node_modules/.bin");
+    run(Command::new(tools.join("wasm-opt"))
         .args(["-Oz", "--converge"])
         .args(WASM_FEATURES)
         .args(["--strip-debug", "--strip-producers"])
@@ -65,7 +66,6 @@ pub fn build() -> Result<PathBuf> {
         .arg("-o")
         .arg(dist.join("accord_bg.wasm")))?;
 
-    let tools = root.join("xtask/node/node_modules/.bin");
     run(Command::new(tools.join("esbuild"))
         .arg(root.join("src/ui/accord.css"))
         .args(["--minify", "--log-level=warning"])

@@ -46,6 +46,14 @@ fn port_arg(args: &[String]) -> Result<u16> {
     }
 }
 
+/// The number after `flag` (`--seconds 60`), or `default` without the flag.
+pub fn number_arg<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> Result<T> {
+    match args.iter().position(|a| a == flag) {
+        Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or(format!("{flag} needs a number")),
+        None => Ok(default),
+    }
+}
+
 fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("dist") => {
@@ -76,19 +84,10 @@ fn run(args: &[String]) -> Result<()> {
         Some("screenshots") => test::screenshots(),
         Some("bench-collector") => bench::collector(&args[1..]),
         Some("bench") => {
-            let runs = match args.iter().position(|a| a == "--runs") {
-                Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).filter(|n| *n > 0).ok_or("--runs needs a positive number")?,
-                None => 15,
-            };
+            let runs = number_arg(args, "--runs", 15u32).ok().filter(|n| *n > 0).ok_or("--runs needs a positive number")?;
             bench::peers(runs)
         }
-        Some("fuzz") => {
-            let seconds = match args.iter().position(|a| a == "--seconds") {
-                Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
-                None => 600,
-            };
-            fuzz::all(seconds)
-        }
+        Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
         _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | fuzz [--seconds N] | bench [--runs N] | bench-collector [--receipts N]".into()),
     }
 }

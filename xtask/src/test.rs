@@ -51,12 +51,7 @@ pub fn all() -> Result<()> {
         .current_dir(root.join("tests/e2e")))?;
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
-    setup::npm_packages("bench")?;
-    run(Command::new("node")
-        .arg("run.mjs")
-        .arg(format!("http://127.0.0.1:{}/", server.port))
-        .arg("1")
-        .current_dir(root.join("bench")))
+    crate::bench::run_pages(server.port, 1)
 }
 
 fn section(name: &str) {

@@ -60,6 +60,7 @@ function probe(bannerExpr) {
     const el = find();
     if (el && el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().height > 0) {
       window.__m.visible = performance.now();
+      console.debug('accord-bench:visible');
       return;
     }
     requestAnimationFrame(poll);
@@ -77,8 +78,14 @@ async function load(browser, m, throttle, withMetrics) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
   if (withMetrics) await cdp.send('Performance.enable');
   await page.addInitScript(probe, m.banner);
+  // The probe says when the banner is visible by a console message. Waiting with
+  // page.waitForFunction instead would have Playwright evaluate its injected script (about
+  // 50 ms of main thread at 4x throttling) in the page while it is still loading: it ran
+  // before Accord's wasm started and pushed its banner back by about 130 ms, while a banner
+  // built during the page's own scripts (vanilla-cookieconsent's) was built before it ran.
+  const visible = page.waitForEvent('console', { predicate: (msg) => msg.text() === 'accord-bench:visible', timeout: 30_000 });
   await page.goto(new URL(`/bench/pages/${m.page}`, BASE).href);
-  await page.waitForFunction(() => window.__m.visible !== null, null, { timeout: 30_000 });
+  await visible;
   await page.waitForTimeout(500);
   return { context, page, cdp };
 }

@@ -6,8 +6,9 @@
 //    held until the visitor chooses, then sent or dropped. Until Accord has started it holds
 //    every cross-origin request of these kinds, since it cannot yet tell which are trackers;
 //    if Accord cannot start (bad config, no wasm), they stay held: it fails closed;
-// 3. reads the config (data-config URL or inline #accord-config), instantiates the wasm (all
-//    of Accord's files start loading first thing) and starts it once the document is parsed;
+// 3. reads the config (data-config URL or inline #accord-config), compiles the wasm as it
+//    streams in (all of Accord's files start loading first thing) and starts it once the
+//    document is parsed;
 //    exposes window.Accord, queueing calls until then;
 // 4. keeps the audit log: every gated element's and held request's transitions, with times.
 var script = document.currentScript;
@@ -50,7 +51,15 @@ var sheet = realFetch.call(window, styleUrl, pinned(STYLE_INTEGRITY)).then(funct
   return null;
 });
 var configText = readConfig();
-var instantiated = wasm_bindgen({ module_or_path: wasmResponse });
+// Compiled off the main thread while it streams in, then instantiated in boot's own task (one
+// task hop fewer than wasm-bindgen's async init). Streaming needs the server to label it
+// application/wasm; otherwise it is compiled from its bytes, and a warning says why.
+var compiled = wasmResponse.then(function (r) {
+  var type = (r.headers.get('Content-Type') || '').trim().toLowerCase();
+  if (type === 'application/wasm') return WebAssembly.compileStreaming(r);
+  console.warn('Accord: ' + wasmUrl + ' is served as "' + type + '", not application/wasm; compiling it without streaming, which is slower');
+  return r.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
+});
 
 function emit(name, detail) {
   window.dispatchEvent(new CustomEvent(name, { detail: detail }));
@@ -349,8 +358,9 @@ window.addEventListener('pageshow', function (e) {
   }
 });
 
-Promise.all([configText, instantiated, sheet, parsed()])
+Promise.all([configText, compiled, sheet, parsed()])
   .then(function (results) {
+    wasm_bindgen.initSync({ module: results[1] });
     api = wasm_bindgen;
     try {
       api.boot(results[0], results[2]);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launch, openPage, visit, banner } from './helpers.mjs';
+import { launch, openPage, visit, banner, animationsDone } from './helpers.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -13,9 +13,8 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 // axe's violations whose nodes are inside Accord's shadow root (the demo page's own are not ours).
-// Waits for the fade-in to end: colours measured mid-animation are blends, not the real ones.
 async function accordViolations(page) {
-  await page.evaluate(() => Promise.all(document.getElementById('accord').shadowRoot.getAnimations().map((a) => a.finished)));
+  await animationsDone(page);
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   return page.evaluate(async (tags) => {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });

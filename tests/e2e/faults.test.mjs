@@ -123,6 +123,23 @@ for (const [fault, fulfil] of [
   });
 }
 
+test('the wasm is not labelled application/wasm: a warning names it, and Accord starts anyway', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  await page.route('**/accord/accord_bg.wasm', async (r) => {
+    const response = await r.fetch();
+    await r.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  const warnings = console.filter((m) => m.type === 'warning' && m.text.includes('accord_bg.wasm')).map((m) => m.text);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /"application\/octet-stream", not application\/wasm/);
+  assert.deepEqual(await ran(page), ['necessary']);
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  await page.waitForFunction(() => window.__demo.ran.analytics && window.__demo.ran.marketing);
+  await context.close();
+});
+
 test('the wasm arrives slowly: nothing gated runs until it has, then the banner works', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -67,6 +67,12 @@ export function focused(page) {
 }
 
 // Waits (up to `timeout` ms) for focus to reach `want`; returns what has focus then.
+// Resolves once the entrance animations in Accord's shadow root have ended: a dialog is
+// measured where it settles, not 8px below mid-rise.
+export function animationsDone(page) {
+  return page.evaluate(() => Promise.all(document.getElementById('accord').shadowRoot.getAnimations().map((a) => a.finished)));
+}
+
 export async function focusReaches(page, want, timeout = 5000) {
   const end = Date.now() + timeout;
   let now = await focused(page);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, launch, openPage, visit, banner, ran, consentCookie, focused, focusReaches, tabTo, withConfig, fixture,
+  BASE, launch, openPage, visit, banner, ran, consentCookie, focused, focusReaches, animationsDone, tabTo, withConfig, fixture,
 } from './helpers.mjs';
 
 let browser;
@@ -213,6 +213,7 @@ test('the bar, box and modal layouts each render, in their place', async () => {
     await withConfig(page, (c) => { c.ui = ui; });
     await visit(page, '/en/');
     await banner(page).waitFor({ state: 'visible' });
+    await animationsDone(page);
     const box = await banner(page).evaluate((b) => b.getBoundingClientRect().toJSON());
     assert.ok(check(box), `${JSON.stringify(ui)}: ${JSON.stringify(box)}`);
     await page.close();

@@ -79,7 +79,15 @@ pub fn build() -> Result<PathBuf> {
         .arg(format!("--outfile={}", dist.join("accord.css").display())))?;
     let css = read(&dist.join("accord.css"))?;
 
+    // The loader compiles the wasm itself and instantiates it with `initSync`, so the glue's
+    // async init (a fetch, instantiateStreaming and their fallbacks) is dropped: exported
+    // without it, terser removes it as dead code.
+    const ASYNC_INIT: &str = "return Object.assign(__wbg_init, { initSync }, exports);";
     let glue = read(&glue_dir.join("accord.js"))?;
+    if !glue.contains(ASYNC_INIT) {
+        return Err(format!("wasm-bindgen's glue no longer ends with `{ASYNC_INIT}`: update dist.rs for this wasm-bindgen").into());
+    }
+    let glue = glue.replace(ASYNC_INIT, "return Object.assign({ initSync }, exports);");
     let wasm_integrity = sri(&fs::read(dist.join("accord_bg.wasm")).map_err(|e| format!("read the wasm: {e}"))?);
     let loader = read(&root.join("src/loader.js"))?
         .replace("__ACCORD_WASM_INTEGRITY__", &wasm_integrity)

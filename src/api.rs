@@ -33,11 +33,14 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Starts Accord on this page: validates the config, reads the stored choice, mounts the UI
-/// styled by `sheet` (accord.css; `None` when it could not be loaded), and runs the gated
-/// scripts that may run. An invalid config throws and nothing is gated in.
+/// Starts Accord on this page, up to what the visitor sees: validates the config, reads the
+/// stored choice, and mounts the UI styled by `sheet` (accord.css; `None` when it could not be
+/// loaded), showing the banner when there is no choice yet. An invalid config throws and
+/// nothing is gated in. Returns whether the banner is shown: then the loader calls [`start`]
+/// one task later, so the browser can paint the banner before the gated scripts are run;
+/// otherwise at once.
 #[wasm_bindgen]
-pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<(), JsError> {
+pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsError> {
     if APP.with(|app| app.borrow().is_some()) {
         return Err(JsError::new("already started"));
     }
@@ -73,6 +76,17 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<(), JsErr
     if consent.is_some() {
         page::consent_mode_update(&consent_mode::state(&config, consent.as_ref()));
     }
+    Ok(consent.is_none())
+}
+
+/// The rest of starting, one task after [`boot`]: runs the gated scripts the choice allows
+/// (the choice as it is now, should the visitor have made one in between), fills the
+/// placeholders, sends receipts still pending from earlier visits, and announces
+/// `accord:ready`.
+#[wasm_bindgen]
+pub fn start() -> Result<(), JsError> {
+    let (doc, config, consent, ui) =
+        with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.consent.clone(), app.ui.clone())))?;
     run_gated(&doc, &config, consent.as_ref())?;
     report(ui.placeholders());
     receipts::flush(&config);

@@ -362,12 +362,19 @@ Promise.all([configText, compiled, sheet, parsed()])
   .then(function (results) {
     wasm_bindgen.initSync({ module: results[1] });
     api = wasm_bindgen;
+    var asking;
     try {
-      api.boot(results[0], results[2]);
+      asking = api.boot(results[0], results[2]);
     } catch (e) {
       api = null;
       throw e;
     }
+    // When the banner is up, the rest of starting (the gated scripts, accord:ready) waits one
+    // task, so the browser can paint the banner first. A returning visitor's run at once.
+    if (asking) return new Promise(function (resolve) { setTimeout(resolve, 0); });
+  })
+  .then(function () {
+    api.start();
     queue.splice(0).forEach(function (entry) {
       try { api[entry[0]].apply(null, entry[1]); } catch (e) { fail(e && e.message || String(e)); }
     });

@@ -19,3 +19,9 @@ pub mod api;
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+/// Talc instead of the standard library's dlmalloc: the wasm is 1.7 KB smaller after gzip
+/// (86,178 to 84,444 B on 2026-11-24), with boot and Accept all unchanged within noise.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,15 +1,15 @@
 //! Builds the banner, the preference panel, the separate-consent confirmation and the floating
-//! button for one language. Pure construction: no listeners, no state.
+//! button for one language. Pure construction: no listeners, no state, and no errors (see
+//! [`super::dom`]).
 
 use web_sys::{Document, Element};
 
-use super::dom::{append, el};
-use crate::browser::{Context, DomError};
+use super::dom::{append, el, or_throw, set};
 use crate::config::{Category, Config, CookieRule, Layout, Service, TrackerKind};
 use crate::i18n::{self, Key, Texts};
 
 /// A dialog's outer element: labelled, focusable as a whole, hidden until opened.
-fn dialog(doc: &Document, hook: &str, role: &str, modal: bool, label_id: &str) -> Result<Element, DomError> {
+fn dialog(doc: &Document, hook: &str, role: &str, modal: bool, label_id: &str) -> Element {
     let class = format!("accord-{hook}");
     let mut attrs = vec![
         ("class", class.as_str()),
@@ -25,172 +25,172 @@ fn dialog(doc: &Document, hook: &str, role: &str, modal: bool, label_id: &str) -
     el(doc, "div", &attrs, "")
 }
 
-fn button(doc: &Document, hook: &str, label: &str) -> Result<Element, DomError> {
+fn button(doc: &Document, hook: &str, label: &str) -> Element {
     el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", hook)], label)
 }
 
 /// Accept all and Reject all, then `extra`: the same element, class and styling for every
 /// choice, so none is nudged.
-fn choices(doc: &Document, t: &Texts, extra: (&str, Key)) -> Result<Element, DomError> {
-    let row = el(doc, "div", &[("class", "accord-actions")], "")?;
+fn choices(doc: &Document, t: &Texts, extra: (&str, Key)) -> Element {
+    let row = el(doc, "div", &[("class", "accord-actions")], "");
     for (hook, key) in [("accept-all", Key::AcceptAll), ("reject-all", Key::RejectAll), (extra.0, extra.1)] {
-        append(&row, &[&button(doc, hook, t.get(key))?])?;
+        append(&row, &[&button(doc, hook, t.get(key))]);
     }
-    Ok(row)
+    row
 }
 
-pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Result<Element, DomError> {
+pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element {
     let modal = config.ui.layout == Layout::Modal;
-    let banner = dialog(doc, "banner", "dialog", modal, "accord-title")?;
-    banner.set_attribute("aria-describedby", "accord-text").context("describe the banner")?;
-    let title = el(doc, "h2", &[("id", "accord-title"), ("class", "accord-title")], t.get(Key::BannerTitle))?;
-    let text = el(doc, "p", &[("id", "accord-text"), ("class", "accord-text")], t.get(Key::BannerText))?;
+    let banner = dialog(doc, "banner", "dialog", modal, "accord-title");
+    set(&banner, "aria-describedby", "accord-text");
+    let title = el(doc, "h2", &[("id", "accord-title"), ("class", "accord-title")], t.get(Key::BannerTitle));
+    let text = el(doc, "p", &[("id", "accord-text"), ("class", "accord-text")], t.get(Key::BannerText));
     if let Some(url) = &config.site.policy_url {
-        text.append_with_str_1(" ").context("add the policy link")?;
-        append(&text, &[&el(doc, "a", &[("href", url), ("class", "accord-link")], t.get(Key::PolicyLink))?])?;
+        or_throw(text.append_with_str_1(" "));
+        append(&text, &[&el(doc, "a", &[("href", url), ("class", "accord-link")], t.get(Key::PolicyLink))]);
     }
     let controller = format!("{}{}", t.get(Key::Controller), config.site.controller);
-    let controller = el(doc, "p", &[("class", "accord-controller")], &controller)?;
-    append(&banner, &[&title, &text])?;
+    let controller = el(doc, "p", &[("class", "accord-controller")], &controller);
+    append(&banner, &[&title, &text]);
     if gpc {
-        append(&banner, &[&el(doc, "p", &[("class", "accord-text"), ("data-accord", "gpc")], t.get(Key::GpcHonoured))?])?;
+        append(&banner, &[&el(doc, "p", &[("class", "accord-text"), ("data-accord", "gpc")], t.get(Key::GpcHonoured))]);
     }
-    append(&banner, &[&controller, &choices(doc, t, ("preferences", Key::Customize))?])?;
-    Ok(banner)
+    append(&banner, &[&controller, &choices(doc, t, ("preferences", Key::Customize))]);
+    banner
 }
 
-pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Result<Element, DomError> {
-    let panel = dialog(doc, "panel", "dialog", true, "accord-panel-title")?;
-    let head = el(doc, "div", &[("class", "accord-panel-head")], "")?;
-    let title = el(doc, "h2", &[("id", "accord-panel-title"), ("class", "accord-title")], t.get(Key::PanelTitle))?;
+pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Element {
+    let panel = dialog(doc, "panel", "dialog", true, "accord-panel-title");
+    let head = el(doc, "div", &[("class", "accord-panel-head")], "");
+    let title = el(doc, "h2", &[("id", "accord-panel-title"), ("class", "accord-title")], t.get(Key::PanelTitle));
     let close = el(
         doc,
         "button",
         &[("type", "button"), ("class", "accord-close"), ("data-accord", "close"), ("aria-label", t.get(Key::Close))],
         "×",
-    )?;
-    append(&head, &[&title, &close])?;
-    append(&panel, &[&head])?;
+    );
+    append(&head, &[&title, &close]);
+    append(&panel, &[&head]);
     if config.languages.len() > 1 {
-        append(&panel, &[&language_switcher(doc, config, t)?])?;
+        append(&panel, &[&language_switcher(doc, config, t)]);
     }
-    append(&panel, &[&el(doc, "p", &[("class", "accord-text")], t.get(Key::PanelText))?])?;
-    let list = el(doc, "div", &[("class", "accord-categories")], "")?;
+    append(&panel, &[&el(doc, "p", &[("class", "accord-text")], t.get(Key::PanelText))]);
+    let list = el(doc, "div", &[("class", "accord-categories")], "");
     for category in &config.categories {
-        append(&list, &[&category_block(doc, config, t, category)?])?;
+        append(&list, &[&category_block(doc, config, t, category)]);
     }
-    append(&panel, &[&list, &choices(doc, t, ("save", Key::Save))?, &records(doc, t)?])?;
-    Ok(panel)
+    append(&panel, &[&list, &choices(doc, t, ("save", Key::Save)), &records(doc, t)]);
+    panel
 }
 
-fn language_switcher(doc: &Document, config: &Config, t: &Texts) -> Result<Element, DomError> {
-    let row = el(doc, "div", &[("class", "accord-language")], "")?;
-    let label = el(doc, "label", &[("for", "accord-language")], t.get(Key::Language))?;
-    let select = el(doc, "select", &[("id", "accord-language"), ("data-accord", "language")], "")?;
+fn language_switcher(doc: &Document, config: &Config, t: &Texts) -> Element {
+    let row = el(doc, "div", &[("class", "accord-language")], "");
+    let label = el(doc, "label", &[("for", "accord-language")], t.get(Key::Language));
+    let select = el(doc, "select", &[("id", "accord-language"), ("data-accord", "language")], "");
     for lang in &config.languages {
         let name = i18n::texts(config, lang);
-        let option = el(doc, "option", &[("value", lang), ("lang", lang)], name.get(Key::LanguageName))?;
+        let option = el(doc, "option", &[("value", lang), ("lang", lang)], name.get(Key::LanguageName));
         if *lang == t.lang {
-            option.set_attribute("selected", "").context("select the current language")?;
+            set(&option, "selected", "");
         }
-        append(&select, &[&option])?;
+        append(&select, &[&option]);
     }
-    append(&row, &[&label, &select])?;
-    Ok(row)
+    append(&row, &[&label, &select]);
+    row
 }
 
 /// A switch (`role="switch"` checkbox) with its visible label. `locked_by`: the id of the text
 /// saying why it is always on.
-fn switch(doc: &Document, kind: &str, id: &str, label: &str, locked_by: Option<&str>) -> Result<Element, DomError> {
+fn switch(doc: &Document, kind: &str, id: &str, label: &str, locked_by: Option<&str>) -> Element {
     let input_id = format!("accord-{kind}-{id}");
     let data = format!("data-{kind}");
-    let wrapper = el(doc, "label", &[("class", "accord-switch"), ("for", &input_id)], "")?;
+    let wrapper = el(doc, "label", &[("class", "accord-switch"), ("for", &input_id)], "");
     let mut attrs = vec![("type", "checkbox"), ("role", "switch"), ("id", input_id.as_str()), (data.as_str(), id)];
     if let Some(why) = locked_by {
         attrs.extend([("checked", ""), ("disabled", ""), ("aria-describedby", why)]);
     }
-    let input = el(doc, "input", &attrs, "")?;
-    let name = el(doc, "span", &[("class", "accord-switch-label")], label)?;
-    append(&wrapper, &[&input, &name])?;
-    Ok(wrapper)
+    let input = el(doc, "input", &attrs, "");
+    let name = el(doc, "span", &[("class", "accord-switch-label")], label);
+    append(&wrapper, &[&input, &name]);
+    wrapper
 }
 
-fn badge(doc: &Document, text: &str) -> Result<Element, DomError> {
+fn badge(doc: &Document, text: &str) -> Element {
     el(doc, "span", &[("class", "accord-badge")], text)
 }
 
-fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Category) -> Result<Element, DomError> {
+fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Category) -> Element {
     let lang = &t.lang;
     let why_id = format!("accord-why-{}", category.id);
     let locked_by = category.required.then_some(why_id.as_str());
-    let block = el(doc, "section", &[("class", "accord-category"), ("data-category-block", &category.id)], "")?;
-    let head = el(doc, "div", &[("class", "accord-row")], "")?;
-    append(&head, &[&switch(doc, "category", &category.id, category.title.get(lang), locked_by)?])?;
+    let block = el(doc, "section", &[("class", "accord-category"), ("data-category-block", &category.id)], "");
+    let head = el(doc, "div", &[("class", "accord-row")], "");
+    append(&head, &[&switch(doc, "category", &category.id, category.title.get(lang), locked_by)]);
     if category.required {
-        append(&head, &[&badge(doc, t.get(Key::AlwaysOn))?])?;
+        append(&head, &[&badge(doc, t.get(Key::AlwaysOn))]);
     } else if category.separate_consent {
-        append(&head, &[&badge(doc, t.get(Key::SeparateBadge))?])?;
+        append(&head, &[&badge(doc, t.get(Key::SeparateBadge))]);
     }
-    append(&block, &[&head])?;
+    append(&block, &[&head]);
     if let Some(description) = &category.description {
-        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))?])?;
+        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))]);
     }
     if category.required {
-        let why = el(doc, "p", &[("class", "accord-description"), ("id", &why_id)], t.get(Key::RequiredWhy))?;
-        append(&block, &[&why])?;
+        let why = el(doc, "p", &[("class", "accord-description"), ("id", &why_id)], t.get(Key::RequiredWhy));
+        append(&block, &[&why]);
     }
     let services: Vec<&Service> = config.services_in(&category.id).collect();
     if !services.is_empty() {
-        let details = el(doc, "details", &[("class", "accord-services")], "")?;
+        let details = el(doc, "details", &[("class", "accord-services")], "");
         let summary = format!("{} ({})", t.get(Key::Services), services.len());
-        append(&details, &[&el(doc, "summary", &[], &summary)?])?;
+        append(&details, &[&el(doc, "summary", &[], &summary)]);
         for service in services {
-            append(&details, &[&service_block(doc, t, service, locked_by)?])?;
+            append(&details, &[&service_block(doc, t, service, locked_by)]);
         }
-        append(&block, &[&details])?;
+        append(&block, &[&details]);
     }
-    Ok(block)
+    block
 }
 
-fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option<&str>) -> Result<Element, DomError> {
+fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option<&str>) -> Element {
     let lang = &t.lang;
-    let block = el(doc, "div", &[("class", "accord-service")], "")?;
-    let head = el(doc, "div", &[("class", "accord-row")], "")?;
-    append(&head, &[&switch(doc, "service", &service.id, &service.name, locked_by)?])?;
+    let block = el(doc, "div", &[("class", "accord-service")], "");
+    let head = el(doc, "div", &[("class", "accord-row")], "");
+    append(&head, &[&switch(doc, "service", &service.id, &service.name, locked_by)]);
     if service.separate_consent && locked_by.is_none() {
-        append(&head, &[&badge(doc, t.get(Key::SeparateBadge))?])?;
+        append(&head, &[&badge(doc, t.get(Key::SeparateBadge))]);
     }
-    append(&block, &[&head])?;
+    append(&block, &[&head]);
     if let Some(description) = &service.description {
-        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))?])?;
+        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))]);
     }
     if !service.cookies.is_empty() {
-        append(&block, &[&declarations(doc, t, service)?])?;
+        append(&block, &[&declarations(doc, t, service)]);
     }
-    Ok(block)
+    block
 }
 
 /// The declaration table: what the service stores or sends, by whom, why, for how long.
-fn declarations(doc: &Document, t: &Texts, service: &Service) -> Result<Element, DomError> {
-    let wrap = el(doc, "div", &[("class", "accord-table-wrap")], "")?;
-    let table = el(doc, "table", &[("class", "accord-table")], "")?;
-    append(&table, &[&el(doc, "caption", &[("class", "accord-visually-hidden")], &service.name)?])?;
-    let head_row = el(doc, "tr", &[], "")?;
+fn declarations(doc: &Document, t: &Texts, service: &Service) -> Element {
+    let wrap = el(doc, "div", &[("class", "accord-table-wrap")], "");
+    let table = el(doc, "table", &[("class", "accord-table")], "");
+    append(&table, &[&el(doc, "caption", &[("class", "accord-visually-hidden")], &service.name)]);
+    let head_row = el(doc, "tr", &[], "");
     for key in [Key::Name, Key::Provider, Key::Purpose, Key::Duration, Key::Kind] {
-        append(&head_row, &[&el(doc, "th", &[("scope", "col")], t.get(key))?])?;
+        append(&head_row, &[&el(doc, "th", &[("scope", "col")], t.get(key))]);
     }
-    let thead = el(doc, "thead", &[], "")?;
-    append(&thead, &[&head_row])?;
-    let tbody = el(doc, "tbody", &[], "")?;
+    let thead = el(doc, "thead", &[], "");
+    append(&thead, &[&head_row]);
+    let tbody = el(doc, "tbody", &[], "");
     for rule in &service.cookies {
-        append(&tbody, &[&declaration_row(doc, t, service, rule)?])?;
+        append(&tbody, &[&declaration_row(doc, t, service, rule)]);
     }
-    append(&table, &[&thead, &tbody])?;
-    append(&wrap, &[&table])?;
-    Ok(wrap)
+    append(&table, &[&thead, &tbody]);
+    append(&wrap, &[&table]);
+    wrap
 }
 
-fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRule) -> Result<Element, DomError> {
+fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRule) -> Element {
     let lang = &t.lang;
     let provider = match (&service.provider, &rule.domain) {
         (Some(p), Some(d)) => format!("{p} ({d})"),
@@ -204,55 +204,55 @@ fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRu
         TrackerKind::PixelTag => Key::KindPixelTag,
         TrackerKind::LocalStorage => Key::KindLocalStorage,
     });
-    let row = el(doc, "tr", &[], "")?;
+    let row = el(doc, "tr", &[], "");
     let purpose = rule.purpose.as_ref().map_or("", |p| p.get(lang));
     let duration = rule.duration.as_ref().map_or("", |d| d.get(lang));
     for cell in [rule.name.as_str(), &provider, purpose, duration, kind] {
-        append(&row, &[&el(doc, "td", &[], cell)?])?;
+        append(&row, &[&el(doc, "td", &[], cell)]);
     }
-    Ok(row)
+    row
 }
 
 /// The separate-consent step; its text is filled in for the item when it opens.
-pub fn confirm(doc: &Document, t: &Texts) -> Result<Element, DomError> {
-    let dialog = dialog(doc, "confirm", "alertdialog", true, "accord-confirm-title")?;
-    dialog.set_attribute("aria-describedby", "accord-confirm-text").context("describe the confirmation")?;
-    let title = el(doc, "h2", &[("id", "accord-confirm-title"), ("class", "accord-title")], t.get(Key::SeparateTitle))?;
-    let text = el(doc, "p", &[("id", "accord-confirm-text"), ("class", "accord-text")], t.get(Key::SeparateText))?;
-    let item = el(doc, "p", &[("class", "accord-confirm-item"), ("data-accord", "confirm-item")], "")?;
-    let detail = el(doc, "p", &[("class", "accord-text"), ("data-accord", "confirm-detail")], "")?;
-    let row = el(doc, "div", &[("class", "accord-actions")], "")?;
-    append(&row, &[&button(doc, "confirm-yes", t.get(Key::SeparateConfirm))?, &button(doc, "confirm-no", t.get(Key::SeparateCancel))?])?;
-    append(&dialog, &[&title, &text, &item, &detail, &row])?;
-    Ok(dialog)
+pub fn confirm(doc: &Document, t: &Texts) -> Element {
+    let dialog = dialog(doc, "confirm", "alertdialog", true, "accord-confirm-title");
+    set(&dialog, "aria-describedby", "accord-confirm-text");
+    let title = el(doc, "h2", &[("id", "accord-confirm-title"), ("class", "accord-title")], t.get(Key::SeparateTitle));
+    let text = el(doc, "p", &[("id", "accord-confirm-text"), ("class", "accord-text")], t.get(Key::SeparateText));
+    let item = el(doc, "p", &[("class", "accord-confirm-item"), ("data-accord", "confirm-item")], "");
+    let detail = el(doc, "p", &[("class", "accord-text"), ("data-accord", "confirm-detail")], "");
+    let row = el(doc, "div", &[("class", "accord-actions")], "");
+    append(&row, &[&button(doc, "confirm-yes", t.get(Key::SeparateConfirm)), &button(doc, "confirm-no", t.get(Key::SeparateCancel))]);
+    append(&dialog, &[&title, &text, &item, &detail, &row]);
+    dialog
 }
 
-pub fn floating(doc: &Document, t: &Texts) -> Result<Element, DomError> {
+pub fn floating(doc: &Document, t: &Texts) -> Element {
     let attrs = [("type", "button"), ("class", "accord-floating"), ("data-accord", "floating"), ("hidden", "")];
     el(doc, "button", &attrs, t.get(Key::PrivacySettings))
 }
 
 /// Shown after a withdrawal when refused scripts already ran (see `Ui::offer_reload`).
-pub fn reload_notice(doc: &Document, t: &Texts) -> Result<Element, DomError> {
-    let notice = el(doc, "div", &[("class", "accord-notice"), ("data-accord", "reload"), ("role", "status"), ("hidden", "")], "")?;
-    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ReloadText))?;
-    let row = el(doc, "div", &[("class", "accord-actions")], "")?;
-    append(&row, &[&button(doc, "reload-now", t.get(Key::ReloadNow))?, &button(doc, "reload-dismiss", t.get(Key::Close))?])?;
-    append(&notice, &[&text, &row])?;
-    Ok(notice)
+pub fn reload_notice(doc: &Document, t: &Texts) -> Element {
+    let notice = el(doc, "div", &[("class", "accord-notice"), ("data-accord", "reload"), ("role", "status"), ("hidden", "")], "");
+    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ReloadText));
+    let row = el(doc, "div", &[("class", "accord-actions")], "");
+    append(&row, &[&button(doc, "reload-now", t.get(Key::ReloadNow)), &button(doc, "reload-dismiss", t.get(Key::Close))]);
+    append(&notice, &[&text, &row]);
+    notice
 }
 
 /// The visitor's own consent records: filled in when the panel opens, downloadable as JSON.
-fn records(doc: &Document, t: &Texts) -> Result<Element, DomError> {
-    let section = el(doc, "section", &[("class", "accord-records"), ("aria-labelledby", "accord-records-title")], "")?;
-    let title = el(doc, "h3", &[("id", "accord-records-title"), ("class", "accord-title")], t.get(Key::Records))?;
-    let list = el(doc, "ul", &[("class", "accord-record-list"), ("data-accord", "records")], "")?;
+fn records(doc: &Document, t: &Texts) -> Element {
+    let section = el(doc, "section", &[("class", "accord-records"), ("aria-labelledby", "accord-records-title")], "");
+    let title = el(doc, "h3", &[("id", "accord-records-title"), ("class", "accord-title")], t.get(Key::Records));
+    let list = el(doc, "ul", &[("class", "accord-record-list"), ("data-accord", "records")], "");
     let download = el(
         doc,
         "button",
         &[("type", "button"), ("class", "accord-btn accord-secondary"), ("data-accord", "records-download")],
         t.get(Key::RecordsDownload),
-    )?;
-    append(&section, &[&title, &list, &download])?;
-    Ok(section)
+    );
+    append(&section, &[&title, &list, &download]);
+    section
 }

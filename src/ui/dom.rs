@@ -1,26 +1,40 @@
 //! Building DOM nodes: every string goes in as text (`textContent`) or as an attribute value,
 //! never as HTML.
+//!
+//! These calls do not return errors. Their tag and attribute names are literals of this
+//! crate, and the DOM takes any attribute value or text, so they cannot fail. Were one to fail
+//! all the same, its exception is thrown on to the JavaScript that called into the wasm (the
+//! loader reports it as `accord:error`; an event listener's goes to the console). Carrying a
+//! `Result` through every builder for this cost 10 KB of the wasm (2026-11-24).
 
+use wasm_bindgen::{throw_val, JsValue};
 use web_sys::{Document, Element};
 
-use crate::browser::{Context, DomError};
+/// The value of a DOM call that cannot fail (see the module doc), or its exception thrown on.
+pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
+    result.unwrap_or_else(|e| throw_val(e))
+}
 
 /// Creates `<tag attrs…>text</tag>`.
-pub fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Result<Element, DomError> {
-    let node = doc.create_element(tag).context("create an element")?;
+pub fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+    let node = or_throw(doc.create_element(tag));
     for (name, value) in attrs {
-        node.set_attribute(name, value).context("set an attribute")?;
+        set(&node, name, value);
     }
     if !text.is_empty() {
         node.set_text_content(Some(text));
     }
-    Ok(node)
+    node
+}
+
+/// Sets one attribute.
+pub fn set(node: &Element, name: &str, value: &str) {
+    or_throw(node.set_attribute(name, value));
 }
 
 /// Appends `children` to `parent` in order.
-pub fn append(parent: &Element, children: &[&Element]) -> Result<(), DomError> {
+pub fn append(parent: &Element, children: &[&Element]) {
     for child in children {
-        parent.append_child(child).context("append an element")?;
+        or_throw(parent.append_child(child));
     }
-    Ok(())
 }

@@ -83,7 +83,7 @@ impl Ui {
         gpc: bool,
         on_action: impl Fn(Action) + 'static,
     ) -> Result<Ui, DomError> {
-        let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "")?;
+        let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "");
         if config.ui.theme != Theme::Auto {
             host.set_attribute("data-theme", config.ui.theme.name()).context("set the theme")?;
         }
@@ -97,7 +97,7 @@ impl Ui {
             None => CssStyleSheet::new().context("make an empty stylesheet")?,
         };
         adopt(&root, &sheet);
-        let frame = el(doc, "div", &[("class", "accord-frame")], "")?;
+        let frame = el(doc, "div", &[("class", "accord-frame")], "");
         root.append_child(&frame).context("insert the banner")?;
         doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
 
@@ -137,20 +137,20 @@ impl Ui {
                 ("data-position", config.ui.position.name()),
             ],
             "",
-        )?;
-        let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "")?;
+        );
+        let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "");
         append(
             &shell,
             &[
                 &overlay,
-                &build::banner(doc, config, &texts, inner.gpc)?,
-                &build::confirm(doc, &texts)?,
-                &build::reload_notice(doc, &texts)?,
-                &build::floating(doc, &texts)?,
+                &build::banner(doc, config, &texts, inner.gpc),
+                &build::confirm(doc, &texts),
+                &build::reload_notice(doc, &texts),
+                &build::floating(doc, &texts),
             ],
-        )?;
+        );
         inner.frame.set_text_content(None);
-        append(&inner.frame, &[&shell])?;
+        append(&inner.frame, &[&shell]);
         if with_panel {
             self.ensure_panel()?;
         }
@@ -167,7 +167,7 @@ impl Ui {
         }
         let banner = self.part("banner").context("find the banner")?;
         let texts = self.0.state.borrow().texts.clone();
-        let panel = build::panel(&self.0.doc, &self.0.config, &texts)?;
+        let panel = build::panel(&self.0.doc, &self.0.config, &texts);
         banner.after_with_node_1(&panel).context("insert the panel")
     }
 

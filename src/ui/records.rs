@@ -18,7 +18,8 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
     let all = js_sys::Array::from(&receipts::list().await?);
     list.set_text_content(None);
     if all.length() == 0 {
-        return append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))?]);
+        append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
+        return Ok(());
     }
     // Newest first.
     for record in all.iter().collect::<Vec<_>>().into_iter().rev() {
@@ -35,11 +36,11 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         } else {
             Key::RecordKept
         };
-        let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "")?;
-        append(&item, &[&el(doc, "strong", &[], &when)?])?;
-        append(&item, &[&el(doc, "span", &[], &granted.join(", "))?])?;
-        append(&item, &[&el(doc, "span", &[("class", "accord-description")], t.get(state))?])?;
-        append(list, &[&item])?;
+        let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "");
+        append(&item, &[&el(doc, "strong", &[], &when)]);
+        append(&item, &[&el(doc, "span", &[], &granted.join(", "))]);
+        append(&item, &[&el(doc, "span", &[("class", "accord-description")], t.get(state))]);
+        append(list, &[&item]);
     }
     Ok(())
 }
@@ -55,7 +56,7 @@ pub async fn download() -> Result<(), DomError> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).context("package the records")?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).context("package the records")?;
     let doc = page::document()?;
-    let link = el(&doc, "a", &[("href", &url), ("download", "consent-records.json")], "")?;
+    let link = el(&doc, "a", &[("href", &url), ("download", "consent-records.json")], "");
     link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())

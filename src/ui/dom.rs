@@ -32,6 +32,12 @@ pub fn set(node: &Element, name: &str, value: &str) {
     or_throw(node.set_attribute(name, value));
 }
 
+/// Shows or hides `node` (its `hidden` attribute).
+pub fn show(node: &Element, visible: bool) {
+    // (Not `toggleAttribute`: one more import, and its glue, for the same effect.)
+    or_throw(if visible { node.remove_attribute("hidden") } else { node.set_attribute("hidden", "") });
+}
+
 /// Appends `children` to `parent` in order.
 pub fn append(parent: &Element, children: &[&Element]) {
     for child in children {

@@ -85,7 +85,7 @@ impl Ui {
     ) -> Result<Ui, DomError> {
         let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "");
         if config.ui.theme != Theme::Auto {
-            host.set_attribute("data-theme", config.ui.theme.name()).context("set the theme")?;
+            dom::set(&host, "data-theme", config.ui.theme.name());
         }
         let root = host
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
@@ -220,11 +220,7 @@ impl Ui {
         ];
         for (hook, visible) in shown {
             if let Some(part) = self.part(hook) {
-                if visible {
-                    part.remove_attribute("hidden").context("show a part of the banner")?;
-                } else {
-                    part.set_attribute("hidden", "").context("hide a part of the banner")?;
-                }
+                dom::show(&part, visible);
             }
         }
         Ok(())
@@ -331,7 +327,8 @@ impl Ui {
     /// After a withdrawal: scripts that ran cannot be unloaded, so offer a reload.
     pub fn offer_reload(&self) -> Result<(), DomError> {
         let notice = self.part("reload").context("find the reload notice")?;
-        notice.remove_attribute("hidden").context("show the reload notice")
+        dom::show(&notice, true);
+        Ok(())
     }
 
     /// Puts a click-to-load placeholder before each gated iframe that may not load, and takes
@@ -375,7 +372,7 @@ impl Ui {
             }
             Some("reload-dismiss") => {
                 if let Some(notice) = self.part("reload") {
-                    notice.set_attribute("hidden", "").context("hide the reload notice")?;
+                    dom::show(&notice, false);
                 }
             }
             _ => {}

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 
-use super::dom::{append, el};
+use super::dom::{self, append, el};
 use crate::browser::{Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
@@ -54,7 +54,7 @@ pub fn sync(
             .is_some_and(|s| !decide::may_run_service(config, consent, &s));
         if !still_blocked {
             if let Some(frame) = frame {
-                let _ = frame.remove_attribute("hidden");
+                dom::show(&frame, true);
             }
             b.remove();
         }
@@ -78,7 +78,7 @@ pub fn sync(
             .context("listen on a placeholder")?;
         handler.forget();
         frame.before_with_node_1(&host).context("insert a placeholder")?;
-        frame.set_attribute("hidden", "").context("hide a gated iframe")?;
+        dom::show(&frame, false);
     }
     Ok(())
 }

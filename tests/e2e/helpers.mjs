@@ -20,12 +20,17 @@ export function fixture(name) {
   return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 }
 
+// Each page's console log, for the error of a `visit` that times out.
+const pageConsole = new WeakMap();
+
 // A page that records console messages and whether Accord started or failed.
 export async function openPage(context, { locale } = {}) {
   const page = await context.newPage();
   const console = [];
   page.on('console', (m) => console.push({ type: m.type(), text: m.text() }));
   page.on('pageerror', (e) => console.push({ type: 'pageerror', text: e.message }));
+  page.on('requestfailed', (r) => console.push({ type: 'requestfailed', text: `${r.url()}: ${r.failure()?.errorText}` }));
+  pageConsole.set(page, console);
   await page.addInitScript(() => {
     window.__accord = { state: 'loading', events: [] };
     addEventListener('accord:ready', (e) => { window.__accord.state = 'ready'; window.__accord.events.push(['ready', e.detail]); });
@@ -35,10 +40,24 @@ export async function openPage(context, { locale } = {}) {
   return { page, console };
 }
 
-// Loads `path` and waits until Accord has started or reported an error.
+// Loads `path` and waits until Accord has started or reported an error. If it does neither,
+// the error says what the page had loaded by then (a resource missing from the list never
+// finished) and what the console said.
 export async function visit(page, path) {
   await page.goto(new URL(path, BASE).href);
-  await page.waitForFunction(() => window.__accord.state !== 'loading');
+  try {
+    await page.waitForFunction(() => window.__accord.state !== 'loading');
+  } catch (e) {
+    const seen = await page.evaluate(() => ({
+      readyState: document.readyState,
+      now: Math.round(performance.now()),
+      finished: performance.getEntriesByType('resource')
+        .map((r) => `${r.name} ${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ms HTTP ${r.responseStatus}`),
+    })).catch((err) => `(the page could not be probed: ${err.message})`);
+    e.message += `\nAccord neither started nor failed on ${path}. Page: ${JSON.stringify(seen)}` +
+      `\nConsole: ${JSON.stringify(pageConsole.get(page) ?? [])}`;
+    throw e;
+  }
   return page.evaluate(() => window.__accord.state);
 }
 

@@ -19,6 +19,7 @@ mod bench;
 mod collector;
 mod dist;
 mod fuzz;
+mod http;
 mod postgres;
 mod serve;
 mod setup;
@@ -80,6 +81,9 @@ fn run(args: &[String]) -> Result<()> {
             serve::Server::start(port_arg(&args[1..])?, None)?.wait();
             Ok(())
         }
+        Some("test") if args.iter().any(|a| a == "--e2e") => {
+            test::e2e(number_arg(args, "--rounds", 1u32).ok().filter(|n| *n > 0).ok_or("--rounds needs a positive number")?)
+        }
         Some("test") => test::all(),
         Some("screenshots") => test::screenshots(),
         Some("bench-collector") => bench::collector(&args[1..]),
@@ -88,7 +92,7 @@ fn run(args: &[String]) -> Result<()> {
             bench::peers(runs)
         }
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test | screenshots | fuzz [--seconds N] | bench [--runs N] | bench-collector [--receipts N]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] | bench-collector [--receipts N]".into()),
     }
 }
 

@@ -5,17 +5,18 @@
 
 use std::fs;
 use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use tiny_http::{Header, Request, Response};
-
+use crate::http::{self, Request, Response};
 use crate::{root, Result};
+
+/// An answer slower than this is reported on stderr.
+const SLOW: Duration = Duration::from_secs(2);
 
 pub struct Server {
     pub port: u16,
-    workers: Vec<JoinHandle<()>>,
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -58,68 +59,50 @@ fn resolve(url_path: &str) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
-fn header(name: &'static str, value: &'static str) -> Header {
-    Header::from_bytes(name, value).expect("constant headers are valid")
-}
-
 /// Request headers passed on to the collector.
 const FORWARDED: [&str; 5] = ["content-type", "origin", "authorization", "access-control-request-method", "access-control-request-headers"];
 
 /// Passes a request to the collector on `port` and its answer back (502 when it is down).
-fn proxy(mut request: Request, port: u16) {
-    let path = request.url().strip_prefix("/collector").filter(|p| p.starts_with('/')).unwrap_or("/").to_string();
-    let mut body = Vec::new();
-    // The collector enforces its own 16 KiB limit; pass a little more so it can say so.
-    let _ = request.as_reader().take(64 * 1024).read_to_end(&mut body);
+fn proxy(request: &Request, port: u16) -> Response {
+    let path = request.url.strip_prefix("/collector").filter(|p| p.starts_with('/')).unwrap_or("/");
     let mut head = format!(
         "{} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        request.method().as_str(),
-        body.len()
+        request.method,
+        request.body.len()
     );
-    for h in request.headers() {
-        if FORWARDED.iter().any(|f| h.field.equiv(f)) {
-            head.push_str(&format!("{}: {}\r\n", h.field.as_str(), h.value.as_str()));
+    for (name, value) in &request.headers {
+        if FORWARDED.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
     }
     head.push_str("\r\n");
-    let answer = (|| -> std::io::Result<(u16, Vec<Header>, Vec<u8>)> {
+    let answer = (|| -> std::io::Result<Response> {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         stream.write_all(head.as_bytes())?;
-        stream.write_all(&body)?;
+        stream.write_all(&request.body)?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw)?;
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
         let text = String::from_utf8_lossy(&raw[..split]).to_string();
         let mut lines = text.lines();
         let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status"))?;
-        let mut headers = Vec::new();
+        let mut response = Response::new(status, raw[split + 4..].to_vec());
         for (name, value) in lines.filter_map(|l| l.split_once(':')) {
             let name = name.trim();
             if name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(std::io::Error::other("chunked answers are not passed on"));
             }
-            if !["connection", "content-length", "date"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
-                if let Ok(h) = Header::from_bytes(name.as_bytes(), value.trim().as_bytes()) {
-                    headers.push(h);
-                }
+            if !["connection", "content-length", "date", "keep-alive"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                response = response.header(name, value.trim());
             }
         }
-        Ok((status, headers, raw[split + 4..].to_vec()))
+        Ok(response)
     })();
-    let response = match answer {
-        Ok((status, headers, body)) => {
-            let mut r = Response::from_data(body).with_status_code(status);
-            for h in headers {
-                r.add_header(h);
-            }
-            r
-        }
-        Err(e) => Response::from_data(format!("{{\"error\":\"collector_unreachable\",\"message\":\"{}\"}}", e.to_string().replace('"', "'")).into_bytes())
-            .with_status_code(502)
-            .with_header(header("Content-Type", "application/json")),
-    };
-    let _ = request.respond(response);
+    answer.unwrap_or_else(|e| {
+        Response::new(502, format!("{{\"error\":\"collector_unreachable\",\"message\":\"{}\"}}", e.to_string().replace('"', "'")).into_bytes())
+            .header("Content-Type", "application/json")
+    })
 }
 
 /// The strict policy `/csp.html` is served under: no inline script or style at all.
@@ -147,53 +130,49 @@ fn with_policy(path: &Path, data: Vec<u8>) -> (Vec<u8>, Option<String>) {
     }
 }
 
-fn answer(request: Request, collector: Option<u16>) {
-    if let (Some(port), true) = (collector, request.url().starts_with("/collector/")) {
+fn answer(request: &Request, collector: Option<u16>) -> Response {
+    if let (Some(port), true) = (collector, request.url.starts_with("/collector/")) {
         return proxy(request, port);
     }
-    let found = resolve(request.url()).and_then(|p| fs::read(&p).ok().map(|data| (p, data)));
-    let response = match found {
+    let found = resolve(&request.url).and_then(|p| fs::read(&p).ok().map(|data| (p, data)));
+    match found {
         Some((path, data)) => {
             let (data, policy) = with_policy(&path, data);
-            let mut r = Response::from_data(data)
-                .with_header(header("Content-Type", content_type(&path)))
-                .with_header(header("Cache-Control", "no-cache"));
-            if let Some(policy) = policy.and_then(|p| Header::from_bytes("Content-Security-Policy", p).ok()) {
-                r.add_header(policy);
+            let response = Response::new(200, data).header("Content-Type", content_type(&path)).header("Cache-Control", "no-cache");
+            match policy {
+                Some(policy) => response.header("Content-Security-Policy", &policy),
+                None => response,
             }
-            r
         }
-        None => Response::from_data(b"not found".to_vec()).with_status_code(404),
-    };
-    let _ = request.respond(response);
+        None => Response::new(404, b"not found".to_vec()),
+    }
 }
 
 impl Server {
     /// Binds 127.0.0.1:`port` (0 picks a free one), prints the URL and starts serving;
     /// `/collector/` goes to the collector on port `collector`, if any.
     pub fn start(port: u16, collector: Option<u16>) -> Result<Server> {
-        let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| format!("listen on port {port}: {e}"))?;
-        let bound = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(port);
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("listen on port {port}: {e}"))?;
+        let bound = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         println!("Accord demo: http://127.0.0.1:{bound}/");
         let _ = std::io::stdout().flush();
-        let server = Arc::new(server);
-        let workers = (0..4)
-            .map(|_| {
-                let server = server.clone();
-                std::thread::spawn(move || {
-                    for request in server.incoming_requests() {
-                        answer(request, collector);
-                    }
-                })
-            })
-            .collect();
-        Ok(Server { port: bound, workers })
+        http::serve(listener, move |request| {
+            let began = Instant::now();
+            let response = answer(&request, collector);
+            // A page waits on this; say so when it waits long (a test may time out).
+            let took = began.elapsed();
+            if took > SLOW {
+                eprintln!("serve: {} {} took {:.1} s to answer", request.method, request.url, took.as_secs_f64());
+            }
+            response
+        });
+        Ok(Server { port: bound })
     }
 
     /// Serves until the process is stopped.
     pub fn wait(self) {
-        for worker in self.workers {
-            let _ = worker.join();
+        loop {
+            std::thread::park();
         }
     }
 }

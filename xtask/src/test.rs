@@ -33,9 +33,32 @@ pub fn all() -> Result<()> {
     section("build dist/");
     dist::build()?;
 
+    end_to_end(&root)?;
+
+    section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
+    let server = serve::Server::start(0, None)?;
+    crate::bench::run_pages(server.port, 1)
+}
+
+/// `cargo xtask test --e2e [--rounds N]`: builds `dist/`, then runs only the end-to-end tests,
+/// N times over (to chase a test that fails one run in many).
+pub fn e2e(rounds: u32) -> Result<()> {
+    setup::test_tools()?;
+    let root = root();
+    dist::build()?;
+    for round in 1..=rounds {
+        if rounds > 1 {
+            println!("\n==> round {round} of {rounds}");
+        }
+        end_to_end(&root)?;
+    }
+    Ok(())
+}
+
+fn end_to_end(root: &std::path::Path) -> Result<()> {
     section("end-to-end tests (Playwright + Chromium against the demo and its collector)");
     let bin = collector::build(false)?;
-    run(Command::new("cargo").args(["build", "--package", "accord-scan"]).current_dir(&root))?;
+    run(Command::new("cargo").args(["build", "--package", "accord-scan"]).current_dir(root))?;
     let dir = root.join("target/e2e-collector");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
@@ -48,10 +71,7 @@ pub fn all() -> Result<()> {
         .env("ACCORD_DEMO_URL", format!("http://127.0.0.1:{}/", server.port))
         .env("ACCORD_COLLECTOR_TOKEN", collector::DEMO_TOKEN)
         .env("ACCORD_SCAN_BIN", bin.join("accord-scan"))
-        .current_dir(root.join("tests/e2e")))?;
-
-    section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
-    crate::bench::run_pages(server.port, 1)
+        .current_dir(root.join("tests/e2e")))
 }
 
 fn section(name: &str) {

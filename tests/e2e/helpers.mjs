@@ -49,6 +49,7 @@ export async function visit(page, path) {
     await page.waitForFunction(() => window.__accord.state !== 'loading');
   } catch (e) {
     const seen = await page.evaluate(() => ({
+      accord: window.__accord.state,
       readyState: document.readyState,
       now: Math.round(performance.now()),
       finished: performance.getEntriesByType('resource')

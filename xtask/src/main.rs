@@ -16,6 +16,7 @@
 //! Each installs what it needs and is missing (see `setup`).
 
 mod bench;
+mod boundary;
 mod collector;
 mod dist;
 mod fuzz;

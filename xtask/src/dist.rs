@@ -79,7 +79,7 @@ pub fn build() -> Result<PathBuf> {
         // throttling did not measurably change.
         .arg("--one-caller-inline-max-function-size=20")
         .args(WASM_FEATURES)
-        .args(["--strip-debug", "--strip-producers"])
+        .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
         .arg(&minified)
         .arg("-o")
         .arg(dist.join("accord_bg.wasm")))?;
@@ -96,7 +96,7 @@ pub fn build() -> Result<PathBuf> {
     const ASYNC_INIT: &str = "return Object.assign(__wbg_init, { initSync }, exports);";
     let glue = read(&glue_dir.join("accord.js"))?;
     if !glue.contains(ASYNC_INIT) {
-        return Err(format!("wasm-bindgen's glue no longer ends with `{ASYNC_INIT}`: update dist.rs for this wasm-bindgen").into());
+        return Err(format!("wasm-bindgen's glue no longer ends with `{ASYNC_INIT}`: update dist.rs for this wasm-bindgen"));
     }
     let glue = glue.replace(ASYNC_INIT, "return Object.assign({ initSync }, exports);");
     let glue = boundary::apply(&glue, &renames)?;

@@ -114,6 +114,12 @@ pub fn build() -> Result<PathBuf> {
         .arg(&readable)
         .args(["--compress", "passes=2", "--mangle", "--comments", "some", "--output"])
         .arg(dist.join("accord.js")))?;
+    // V8's explicit compile hint (Chrome 136 on): every function of the file is compiled
+    // eagerly, off the main thread, as the file streams in, instead of on its first call. Boot
+    // calls about a hundred of the glue's functions. 80 interleaved runs at 4x throttling, each
+    // order: `boot` 10 to 12 ms shorter, the banner visible 9 to 15 ms sooner; 29 bytes.
+    let minified = read(&dist.join("accord.js"))?;
+    write(&dist.join("accord.js"), format!("//# allFunctionsCalledOnLoad\n{minified}").as_bytes())?;
     let bundle = fs::read(dist.join("accord.js")).map_err(|e| format!("read dist/accord.js: {e}"))?;
     let manifest = read(&root.join("pkg-config/package.json.in"))?.replace("{{version}}", version);
     write(&dist.join("package.json"), manifest.as_bytes())?;

@@ -66,7 +66,7 @@ pub fn collector(args: &[String]) -> Result<()> {
 pub fn peers(runs: u32) -> Result<()> {
     setup::test_tools()?;
     dist::build()?;
-    let server = serve::Server::start(0, None)?;
+    let server = serve::Server::start_uncompressed(0)?;
     run_pages(server.port, runs)
 }
 

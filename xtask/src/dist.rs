@@ -131,7 +131,9 @@ pub fn build() -> Result<PathBuf> {
     write(&dist.join("integrity.json"), integrity.as_bytes())?;
     println!("SRI: <script src=\"…/accord.js\" integrity=\"{}\" crossorigin=\"anonymous\" …> (dist/integrity.json)", sri(&bundle));
 
-    let sizes = report(&dist, &["accord.js", "accord_bg.wasm", "accord.css"])?;
+    let files = ["accord.js", "accord_bg.wasm", "accord.css"];
+    precompress(&dist, &files)?;
+    let sizes = report(&dist, &files)?;
     let budget = parse_budget(&read(&root.join("pkg-config/size-budget.txt"))?)?;
     check_budget(&sizes, &budget)?;
     Ok(dist)
@@ -175,25 +177,45 @@ fn check_budget(sizes: &[(String, usize)], budget: &[(String, usize)]) -> Result
     }
 }
 
-fn gzip_len(data: &[u8]) -> Result<usize> {
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    enc.write_all(data).and_then(|_| enc.finish()).map(|v| v.len()).map_err(|e| format!("gzip: {e}"))
+    enc.write_all(data).and_then(|_| enc.finish()).map_err(|e| format!("gzip: {e}"))
 }
 
-/// Prints raw and gzip sizes; returns the gzip size of each file and of the total.
-fn report(dist: &Path, files: &[&str]) -> Result<Vec<(String, usize)>> {
-    let mut sizes = Vec::new();
-    println!("\n{:<16} {:>10} {:>10}", "file", "raw B", "gzip -9 B");
-    let (mut raw_total, mut gz_total) = (0, 0);
+fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).map_err(|e| format!("brotli: {e}"))?;
+    Ok(out)
+}
+
+/// Writes `<file>.gz` (gzip -9) and `<file>.br` (brotli q11) beside each file, for servers
+/// that send a precompressed file as it is (nginx's `gzip_static` and `brotli_static`, the
+/// demo's server).
+fn precompress(dist: &Path, files: &[&str]) -> Result<()> {
     for name in files {
         let data = fs::read(dist.join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
-        let gz = gzip_len(&data)?;
-        raw_total += data.len();
+        write(&dist.join(format!("{name}.gz")), &gzip(&data)?)?;
+        write(&dist.join(format!("{name}.br")), &brotli(&data)?)?;
+    }
+    Ok(())
+}
+
+/// Prints raw, gzip and brotli sizes; returns the gzip size of each file and of the total.
+fn report(dist: &Path, files: &[&str]) -> Result<Vec<(String, usize)>> {
+    let size = |name: &str| fs::metadata(dist.join(name)).map(|m| m.len() as usize).map_err(|e| format!("read dist/{name}: {e}"));
+    let mut sizes = Vec::new();
+    println!("\n{:<16} {:>10} {:>10} {:>10}", "file", "raw B", "gzip -9 B", "brotli B");
+    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    for name in files {
+        let (raw, gz, br) = (size(name)?, size(&format!("{name}.gz"))?, size(&format!("{name}.br"))?);
+        raw_total += raw;
         gz_total += gz;
-        println!("{:<16} {:>10} {:>10}", name, data.len(), gz);
+        br_total += br;
+        println!("{name:<16} {raw:>10} {gz:>10} {br:>10}");
         sizes.push((name.to_string(), gz));
     }
-    println!("{:<16} {:>10} {:>10}  ({:.1} KiB gzip)\n", "total", raw_total, gz_total, gz_total as f64 / 1024.0);
+    println!("{:<16} {:>10} {:>10} {:>10}  ({:.1} KiB gzip)\n", "total", raw_total, gz_total, br_total, gz_total as f64 / 1024.0);
     sizes.push(("total".to_string(), gz_total));
     Ok(sizes)
 }

@@ -1,13 +1,15 @@
 //! A small static server for the demo and the tests, on 127.0.0.1: `/accord/…` serves
 //! `dist/`, `/collector/…` is passed to the receipt collector when one runs (so the demo's
 //! receipts go to its own origin, as a site behind a reverse proxy would do it), everything
-//! else comes from `www/`. It prints its URL as `Accord demo: http://127.0.0.1:PORT/`.
+//! else comes from `www/`. A file of `dist/` goes out as its precompressed `.br` or `.gz`
+//! sibling when the browser accepts that encoding (not for the benchmark, whose peers are
+//! served as they are). It prints its URL as `Accord demo: http://127.0.0.1:PORT/`.
 
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::http::{self, Request, Response};
 use crate::{root, Result};
@@ -130,21 +132,63 @@ fn with_policy(path: &Path, data: Vec<u8>) -> (Vec<u8>, Option<String>) {
     }
 }
 
-fn answer(request: &Request, collector: Option<u16>) -> Response {
+/// Whether an `Accept-Encoding` value accepts `coding` (listed, and not with `q=0`).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()) == Some(0.0));
+        name.eq_ignore_ascii_case(coding) && !refused
+    })
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The precompressed sibling of a file of the build folder (`dist/`) to send instead (brotli
+/// before gzip) and its `Content-Encoding`. One older than the file itself is stale and never
+/// sent.
+fn precompressed(path: &Path, build: &Path, accept_encoding: &str) -> Option<(PathBuf, &'static str)> {
+    if !path.starts_with(build) {
+        return None;
+    }
+    let name = path.file_name()?.to_str()?;
+    let written = modified(path)?;
+    [("br", "br"), ("gz", "gzip")].into_iter().find_map(|(ext, coding)| {
+        let sibling = path.with_file_name(format!("{name}.{ext}"));
+        (accepts(accept_encoding, coding) && modified(&sibling).is_some_and(|t| t >= written)).then_some((sibling, coding))
+    })
+}
+
+fn answer(request: &Request, collector: Option<u16>, compress: bool) -> Response {
     if let (Some(port), true) = (collector, request.url.starts_with("/collector/")) {
         return proxy(request, port);
     }
-    let found = resolve(&request.url).and_then(|p| fs::read(&p).ok().map(|data| (p, data)));
-    match found {
-        Some((path, data)) => {
-            let (data, policy) = with_policy(&path, data);
-            let response = Response::new(200, data).header("Content-Type", content_type(&path)).header("Cache-Control", "no-cache");
-            match policy {
-                Some(policy) => response.header("Content-Security-Policy", &policy),
-                None => response,
-            }
-        }
-        None => Response::new(404, b"not found".to_vec()),
+    let Some(path) = resolve(&request.url) else {
+        return Response::new(404, b"not found".to_vec());
+    };
+    let accept_encoding = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("accept-encoding")).map_or("", |(_, v)| v.as_str());
+    let build = root().join("dist");
+    let encoded = if compress { precompressed(&path, &build, accept_encoding) } else { None };
+    let read = match &encoded {
+        Some((sibling, _)) => fs::read(sibling),
+        None => fs::read(&path),
+    };
+    let Ok(data) = read else {
+        return Response::new(404, b"not found".to_vec());
+    };
+    let (data, policy) = with_policy(&path, data);
+    let mut response = Response::new(200, data).header("Content-Type", content_type(&path)).header("Cache-Control", "no-cache");
+    if compress && path.starts_with(&build) {
+        response = response.header("Vary", "Accept-Encoding");
+    }
+    if let Some((_, coding)) = encoded {
+        response = response.header("Content-Encoding", coding);
+    }
+    match policy {
+        Some(policy) => response.header("Content-Security-Policy", &policy),
+        None => response,
     }
 }
 
@@ -152,13 +196,23 @@ impl Server {
     /// Binds 127.0.0.1:`port` (0 picks a free one), prints the URL and starts serving;
     /// `/collector/` goes to the collector on port `collector`, if any.
     pub fn start(port: u16, collector: Option<u16>) -> Result<Server> {
+        Self::launch(port, collector, true)
+    }
+
+    /// Like [`Server::start`], with every file sent as it is: the benchmark serves the peers'
+    /// files without compression, so Accord's are too.
+    pub fn start_uncompressed(port: u16) -> Result<Server> {
+        Self::launch(port, None, false)
+    }
+
+    fn launch(port: u16, collector: Option<u16>, compress: bool) -> Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("listen on port {port}: {e}"))?;
         let bound = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         println!("Accord demo: http://127.0.0.1:{bound}/");
         let _ = std::io::stdout().flush();
         http::serve(listener, move |request| {
             let began = Instant::now();
-            let response = answer(&request, collector);
+            let response = answer(&request, collector, compress);
             // A page waits on this; say so when it waits long (a test may time out).
             let took = began.elapsed();
             if took > SLOW {
@@ -194,6 +248,40 @@ mod tests {
         assert_eq!(resolve("/../Cargo.toml"), None);
         assert_eq!(resolve("/accord/../Cargo.toml"), None);
         assert_eq!(resolve("/js/..%2f..%2fCargo.toml"), None);
+    }
+
+    #[test]
+    fn an_encoding_is_accepted_unless_refused() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("GZIP;q=0.5", "gzip"));
+        assert!(!accepts("gzip, deflate", "br"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("br; q=0.0", "br"));
+        assert!(!accepts("", "gzip"));
+        assert!(!accepts("x-gzip", "gzip"));
+    }
+
+    #[test]
+    fn a_build_file_goes_out_precompressed_when_accepted_and_fresh() {
+        let build = root().join("target/tmp/serve-precompressed");
+        let _ = fs::remove_dir_all(&build);
+        fs::create_dir_all(&build).unwrap();
+        let file = build.join("accord_bg.wasm");
+        let (gz, br) = (build.join("accord_bg.wasm.gz"), build.join("accord_bg.wasm.br"));
+        fs::write(&gz, b"gz").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        fs::write(&file, b"wasm").unwrap();
+        // The .gz was written before the file: stale, so the file goes out as it is.
+        assert_eq!(precompressed(&file, &build, "gzip, deflate"), None);
+        fs::write(&gz, b"gz").unwrap();
+        fs::write(&br, b"br").unwrap();
+        assert_eq!(precompressed(&file, &build, "gzip, deflate, br"), Some((br.clone(), "br")));
+        assert_eq!(precompressed(&file, &build, "gzip, deflate"), Some((gz.clone(), "gzip")));
+        assert_eq!(precompressed(&file, &build, "br;q=0, gzip"), Some((gz, "gzip")));
+        assert_eq!(precompressed(&file, &build, "identity"), None);
+        // Only files of the build folder are precompressed.
+        assert_eq!(precompressed(&file, &root().join("dist"), "gzip, br"), None);
+        let _ = fs::remove_dir_all(&build);
     }
 
     #[test]

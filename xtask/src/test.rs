@@ -36,7 +36,7 @@ pub fn all() -> Result<()> {
     end_to_end(&root)?;
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
-    let server = serve::Server::start(0, None)?;
+    let server = serve::Server::start_uncompressed(0)?;
     crate::bench::run_pages(server.port, 1)
 }
 

@@ -1,0 +1,56 @@
+// How Accord's files go over the wire: `cargo xtask dist` writes a gzip and a brotli copy of
+// each, and a server that sends them as they are (the demo's, nginx's gzip_static) saves the
+// browser the bytes. The copies must decode to exactly the files they stand for.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { BASE, launch, openPage, visit, banner } from './helpers.mjs';
+
+const FILES = ['accord.js', 'accord_bg.wasm', 'accord.css'];
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// Node's http client, so that the body arrives as sent (fetch would decode it).
+async function raw(path, acceptEncoding) {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    request(new URL(path, BASE), { headers: { 'Accept-Encoding': acceptEncoding } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject).end();
+  });
+}
+
+test('each file goes out as brotli, gzip or as it is, as the browser accepts, and decodes to the same bytes', async () => {
+  for (const file of FILES) {
+    const plain = await raw(`/accord/${file}`, 'identity');
+    assert.equal(plain.headers['content-encoding'], undefined, file);
+    assert.equal(plain.headers.vary, 'Accept-Encoding', file);
+    const br = await raw(`/accord/${file}`, 'gzip, deflate, br');
+    assert.equal(br.headers['content-encoding'], 'br', file);
+    assert.ok(br.body.length < plain.body.length, `${file}: brotli ${br.body.length} B, plain ${plain.body.length} B`);
+    assert.ok(brotliDecompressSync(br.body).equals(plain.body), `${file}: the .br decodes to the file`);
+    const gz = await raw(`/accord/${file}`, 'gzip, deflate, br;q=0');
+    assert.equal(gz.headers['content-encoding'], 'gzip', file);
+    assert.ok(gunzipSync(gz.body).equals(plain.body), `${file}: the .gz decodes to the file`);
+    assert.equal(br.headers['content-type'], plain.headers['content-type'], file);
+  }
+});
+
+test('the browser receives the compressed wasm, streams it into the compiler, and the banner shows', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  assert.equal(await visit(page, '/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  const sizes = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js|\.css)$/.test(e.name))
+    .map((e) => ({ name: e.name.split('/').pop(), encoded: e.encodedBodySize, decoded: e.decodedBodySize })));
+  assert.equal(sizes.length, 3, JSON.stringify(sizes));
+  for (const { name, encoded, decoded } of sizes) {
+    assert.ok(encoded > 0 && encoded < decoded / 2, `${name}: ${encoded} B on the wire for ${decoded} B`);
+  }
+  assert.deepEqual(console.filter((m) => m.type === 'warning' && m.text.includes('application/wasm')), []);
+  await context.close();
+});

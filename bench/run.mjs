@@ -1,10 +1,12 @@
 // `cargo xtask bench`: Accord against vanilla-cookieconsent 3.1.0, klaro 0.7.22 and
 // cookieconsent 3.1.1 on equivalent pages (bench/pages/), in Debian's Chromium through
 // playwright-core, runs interleaved, with and without 4x CPU throttling. Prints a markdown
-// table of medians and p90s with ratios to Accord. Usage: node run.mjs BASE_URL [RUNS]
+// table of medians and p90s with ratios to Accord, then Accord against each peer paired by
+// run (bench/compare.mjs). Usage: node run.mjs BASE_URL [RUNS]
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { quantile, paired, pairedCell } from './compare.mjs';
 
 const BASE = process.argv[2];
 const RUNS = Number(process.argv[3] || 15);
@@ -117,8 +119,6 @@ async function measure(browser, m, throttle) {
   };
 }
 
-const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; };
-
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -167,4 +167,23 @@ for (const throttle of [1, 4]) {
 }
 console.log(`\nMedian (p90) over ${RUNS} interleaved runs, ratio of medians to Accord (×1.00):\n`);
 console.log(lines.join('\n'));
+
+// The times again, as Accord minus each peer run by run (negative: Accord's is lower).
+const PAIRED = [['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptMs', 'Accept all click to gated scripts run']];
+const peers = MANAGERS.slice(1);
+const pairedLines = [`| Accord minus, ms | ${peers.map((m) => m.name).join(' | ')} |`, `|---|${peers.map(() => '---').join('|')}|`];
+json.paired = {};
+for (const throttle of [1, 4]) {
+  for (const [key, label] of PAIRED) {
+    const accord = results[`${MANAGERS[0].name}|${throttle}|${key}`];
+    const cells = peers.map((m) => {
+      const p = paired(accord, results[`${m.name}|${throttle}|${key}`]);
+      json.paired[`${m.name}|${throttle}x|${key}`] = p;
+      return pairedCell(p);
+    });
+    pairedLines.push(`| ${label}${throttle > 1 ? `, CPU ÷${throttle}` : ''} | ${cells.join(' | ')} |`);
+  }
+}
+console.log(`\nAccord minus each peer, paired by run: the median difference (its 95% interval, distribution-free), the runs in which Accord's value was lower, and the verdict (lower or higher when the interval excludes zero):\n`);
+console.log(pairedLines.join('\n'));
 console.log(`\nJSON: ${JSON.stringify(json)}`);

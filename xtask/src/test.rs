@@ -35,6 +35,9 @@ pub fn all() -> Result<()> {
 
     end_to_end(&root)?;
 
+    section("benchmark statistics (bench/compare.mjs)");
+    run(Command::new("node").args(["--test", "compare.test.mjs"]).current_dir(root.join("bench")))?;
+
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
     crate::bench::run_pages(server.port, 1)

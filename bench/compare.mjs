@@ -1,0 +1,73 @@
+// Statistics for `cargo xtask bench`: quantiles, and Accord against a peer paired by run.
+//
+// The runs are interleaved: within a run, every manager is loaded one after the other at the
+// same throttling, so the VM's drift (a slower minute, a busy neighbour) hits both sides of
+// a pair alike. The per-run differences therefore say more than two medians taken apart.
+// Their median gets a distribution-free 95% interval (order statistics of the binomial
+// sign test: no assumption about the shape of the timings, and no random resampling, so the
+// same samples always give the same interval).
+
+/// The `q` quantile of `xs` by the nearest-rank method (the median of an even count is the
+/// lower middle value).
+export function quantile(xs, q) {
+  if (xs.length === 0) throw new Error('quantile of no samples');
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.min(s.length - 1, Math.ceil(q * s.length) - 1))];
+}
+
+/// log(n choose k), summed (n is at most a few thousand runs).
+function logChoose(n, k) {
+  let sum = 0;
+  for (let i = 1; i <= k; i++) sum += Math.log(n - k + i) - Math.log(i);
+  return sum;
+}
+
+/// P(B <= k) for B ~ Binomial(n, 1/2).
+function binomialCdfHalf(n, k) {
+  let p = 0;
+  for (let i = 0; i <= k; i++) p += Math.exp(logChoose(n, i) - n * Math.LN2);
+  return p;
+}
+
+/// A distribution-free interval for the median of `xs`: the k-th smallest and k-th largest
+/// sample, with k the largest rank for which the interval still covers the median with at
+/// least `level` probability. Returns `null` when there are too few samples for that level
+/// (fewer than 6 for 95%).
+export function medianInterval(xs, level = 0.95) {
+  const n = xs.length;
+  const tail = (1 - level) / 2;
+  let k = 0;
+  while (k + 1 <= Math.floor(n / 2) && binomialCdfHalf(n, k) <= tail) k += 1;
+  if (k === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return { low: s[k - 1], high: s[n - k], coverage: 1 - 2 * binomialCdfHalf(n, k - 1) };
+}
+
+/// Accord's samples against a peer's, paired by run: the median of `accord[i] - peer[i]`, its
+/// 95% interval, and how many runs had Accord's value lower. `verdict` is `lower` or `higher`
+/// when the whole interval is on one side of zero, else `not distinguishable`.
+export function paired(accord, peer) {
+  if (accord.length !== peer.length) {
+    throw new Error(`paired samples differ in count: Accord has ${accord.length}, the peer ${peer.length}`);
+  }
+  if (accord.length === 0) throw new Error('paired comparison of no runs');
+  const diffs = accord.map((a, i) => a - peer[i]);
+  const interval = medianInterval(diffs);
+  let verdict = 'not distinguishable';
+  if (interval && interval.high < 0) verdict = 'lower';
+  if (interval && interval.low > 0) verdict = 'higher';
+  return {
+    runs: diffs.length,
+    median: quantile(diffs, 0.5),
+    interval,
+    accordLower: diffs.filter((d) => d < 0).length,
+    verdict,
+  };
+}
+
+/// One table cell for a paired comparison of times in ms.
+export function pairedCell(p) {
+  const sign = (x) => `${x > 0 ? '+' : ''}${x.toFixed(1)}`;
+  const interval = p.interval ? `${sign(p.interval.low)} to ${sign(p.interval.high)}` : 'too few runs';
+  return `${sign(p.median)} (${interval}), ${p.accordLower}/${p.runs}: ${p.verdict}`;
+}

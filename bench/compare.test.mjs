@@ -1,0 +1,72 @@
+// Tests of bench/compare.mjs (run by `cargo xtask test` with `node --test`).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { quantile, medianInterval, paired, pairedCell } from './compare.mjs';
+
+const ranks = (n) => Array.from({ length: n }, (_, i) => i + 1);
+
+test('quantile is nearest-rank, whatever the order of the samples', () => {
+  assert.equal(quantile([5, 1, 4, 2, 3], 0.5), 3);
+  assert.equal(quantile([4, 1, 3, 2], 0.5), 2);
+  assert.equal(quantile(ranks(40), 0.9), 36);
+  assert.throws(() => quantile([], 0.5), /no samples/);
+});
+
+test('the median interval uses the ranks of the published sign-test tables', () => {
+  // The values 1 to n in a scrambled order (37 is prime to every n here): the interval's
+  // ends are then its ranks.
+  for (const [n, low, high] of [[6, 1, 6], [10, 2, 9], [20, 6, 15], [40, 14, 27], [100, 40, 61]]) {
+    const xs = ranks(n).map((_, i) => ((i * 37) % n) + 1);
+    assert.deepEqual([...xs].sort((a, b) => a - b), ranks(n));
+    const interval = medianInterval(xs);
+    assert.equal(interval.low, low, `n=${n} low`);
+    assert.equal(interval.high, high, `n=${n} high`);
+    assert.ok(interval.coverage >= 0.95, `n=${n} coverage ${interval.coverage}`);
+  }
+});
+
+test('five samples or fewer are too few for a 95% interval', () => {
+  assert.equal(medianInterval(ranks(5)), null);
+  assert.equal(medianInterval([]), null);
+  assert.notEqual(medianInterval(ranks(6)), null);
+});
+
+test('a peer slower in every run makes Accord lower, with the interval below zero', () => {
+  const accord = [100, 102, 98, 101, 99, 103, 97, 100];
+  const peer = accord.map((a, i) => a + 20 + i);
+  const p = paired(accord, peer);
+  assert.equal(p.verdict, 'lower');
+  assert.equal(p.accordLower, 8);
+  assert.ok(p.interval.high < 0);
+  assert.equal(p.median, -24);
+});
+
+test('pairs that straddle zero are not distinguishable, and slower everywhere is higher', () => {
+  const accord = [10, 20, 30, 40, 50, 60, 70, 80];
+  const mixed = paired(accord, [15, 14, 35, 33, 55, 52, 75, 71]);
+  assert.equal(mixed.verdict, 'not distinguishable');
+  assert.equal(mixed.accordLower, 4);
+  const slower = paired(accord.map((a) => a + 9), accord);
+  assert.equal(slower.verdict, 'higher');
+  assert.equal(slower.accordLower, 0);
+});
+
+test('pairing is by run: the same values in another order give another answer', () => {
+  // Each run's drift is shared by both sides; taken apart, the medians are equal.
+  const drift = [0, 300, 600, 900, 1200, 1500, 1800, 2100];
+  const accord = drift.map((d) => d + 100);
+  const peer = drift.map((d) => d + 105);
+  assert.equal(paired(accord, peer).verdict, 'lower');
+  assert.equal(paired(accord, [...peer].reverse()).verdict, 'not distinguishable');
+});
+
+test('samples of different counts are refused, naming both counts', () => {
+  assert.throws(() => paired([1, 2, 3], [1, 2]), /Accord has 3, the peer 2/);
+  assert.throws(() => paired([], []), /no runs/);
+});
+
+test('the table cell gives the median difference, its interval, the count and the verdict', () => {
+  const p = paired([100, 102, 98, 101, 99, 103, 97, 100], [120, 123, 120, 124, 124, 129, 124, 128]);
+  assert.equal(pairedCell(p), '-25.0 (-28.0 to -20.0), 8/8: lower');
+  assert.equal(pairedCell(paired([1], [2])), '-1.0 (too few runs), 1/1: not distinguishable');
+});

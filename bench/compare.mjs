@@ -15,20 +15,6 @@ export function quantile(xs, q) {
   return s[Math.max(0, Math.min(s.length - 1, Math.ceil(q * s.length) - 1))];
 }
 
-/// log(n choose k), summed (n is at most a few thousand runs).
-function logChoose(n, k) {
-  let sum = 0;
-  for (let i = 1; i <= k; i++) sum += Math.log(n - k + i) - Math.log(i);
-  return sum;
-}
-
-/// P(B <= k) for B ~ Binomial(n, 1/2).
-function binomialCdfHalf(n, k) {
-  let p = 0;
-  for (let i = 0; i <= k; i++) p += Math.exp(logChoose(n, i) - n * Math.LN2);
-  return p;
-}
-
 /// A distribution-free interval for the median of `xs`: the k-th smallest and k-th largest
 /// sample, with k the largest rank for which the interval still covers the median with at
 /// least `level` probability. Returns `null` when there are too few samples for that level
@@ -36,11 +22,20 @@ function binomialCdfHalf(n, k) {
 export function medianInterval(xs, level = 0.95) {
   const n = xs.length;
   const tail = (1 - level) / 2;
+  // One walk up Binomial(n, 1/2): `below` is P(B < k), and the rank k goes up while
+  // P(B <= k) stays within the tail. The probabilities are kept in logs, as 2^-n underflows
+  // from about a thousand runs on.
   let k = 0;
-  while (k + 1 <= Math.floor(n / 2) && binomialCdfHalf(n, k) <= tail) k += 1;
+  let below = 0;
+  let logPmf = -n * Math.LN2;
+  while (k < Math.floor(n / 2) && below + Math.exp(logPmf) <= tail) {
+    below += Math.exp(logPmf);
+    k += 1;
+    logPmf += Math.log(n - k + 1) - Math.log(k);
+  }
   if (k === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
-  return { low: s[k - 1], high: s[n - k], coverage: 1 - 2 * binomialCdfHalf(n, k - 1) };
+  return { low: s[k - 1], high: s[n - k], coverage: 1 - 2 * below };
 }
 
 /// Accord's samples against a peer's, paired by run: the median of `accord[i] - peer[i]`, its

@@ -25,6 +25,12 @@ test('the median interval uses the ranks of the published sign-test tables', () 
   }
 });
 
+test('the interval states its exact coverage', () => {
+  // 1 - 2 P(B < k) for B ~ Binomial(n, 1/2): n=6, k=1: 1 - 2/64; n=10, k=2: 1 - 2 * 11/1024.
+  assert.ok(Math.abs(medianInterval(ranks(6)).coverage - (1 - 2 / 64)) < 1e-12);
+  assert.ok(Math.abs(medianInterval(ranks(10)).coverage - (1 - 22 / 1024)) < 1e-12);
+});
+
 test('five samples or fewer are too few for a 95% interval', () => {
   assert.equal(medianInterval(ranks(5)), null);
   assert.equal(medianInterval([]), null);
@@ -49,6 +55,8 @@ test('pairs that straddle zero are not distinguishable, and slower everywhere is
   const slower = paired(accord.map((a) => a + 9), accord);
   assert.equal(slower.verdict, 'higher');
   assert.equal(slower.accordLower, 0);
+  // A tie is not a run Accord won.
+  assert.equal(paired([10, 20, 30], [10, 25, 30]).accordLower, 1);
 });
 
 test('pairing is by run: the same values in another order give another answer', () => {

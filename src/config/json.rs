@@ -83,8 +83,9 @@ impl<'a> Reader<'a> {
         let before = &self.text.as_bytes()[..self.pos.min(self.src.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        // Count characters, not bytes, so the column matches what an editor shows.
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        // Count characters, not bytes, so the column matches what an editor shows: every
+        // character has exactly one byte that is not a UTF-8 continuation byte (10xxxxxx).
+        let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
         SyntaxError { line, column, message: message.to_string() }
     }
 

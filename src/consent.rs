@@ -207,15 +207,17 @@ impl Consent {
     /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<categories>.<services>`, the
     /// granted ids joined by '+'. Every character is allowed in a cookie value without quoting.
     pub fn encode(&self) -> String {
-        let join = |set: &IdSet| set.iter().map(String::as_str).collect::<Vec<_>>().join("+");
-        format!(
-            "{FORMAT_VERSION}.{}.{}.{}.{}.{}",
-            self.revision,
-            self.timestamp_ms,
-            self.id,
-            join(&self.granted),
-            join(&self.services)
-        )
+        let mut out = format!("{FORMAT_VERSION}.{}.{}.{}", self.revision, self.timestamp_ms, self.id);
+        for set in [&self.granted, &self.services] {
+            out.push('.');
+            for (i, id) in set.iter().enumerate() {
+                if i > 0 {
+                    out.push('+');
+                }
+                out.push_str(id);
+            }
+        }
+        out
     }
 
     /// Reads a cookie value back, refusing anything that is not exactly what [`encode`](Self::encode) writes.

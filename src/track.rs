@@ -2,7 +2,7 @@
 //! hosts (`stats.example.com` also covers its subdomains; `127.0.0.1:9000` names a port) or
 //! URL patterns (`https://ads.example/px*`, `*` matching any run of characters). Pure.
 
-use crate::config::{glob_matches, Config, Service};
+use crate::config::{find, glob_matches, Config, Service};
 
 /// The parts of an absolute http(s) URL that matching needs.
 #[derive(Debug, PartialEq, Eq)]
@@ -14,7 +14,8 @@ pub struct Url<'a> {
 
 /// Reads `scheme://[user@]host[:port]/...`; `None` for anything else.
 pub fn parse(url: &str) -> Option<Url<'_>> {
-    let (scheme, rest) = url.split_once("://")?;
+    let at = find(url, "://")?;
+    let (scheme, rest) = (&url[..at], &url[at + 3..]);
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;
     }
@@ -36,7 +37,7 @@ pub fn parse(url: &str) -> Option<Url<'_>> {
 
 /// Whether `url` is covered by one tracker pattern.
 pub fn matches(pattern: &str, url: &str) -> bool {
-    if pattern.contains("://") {
+    if find(pattern, "://").is_some() {
         return glob_matches(&pattern.to_ascii_lowercase(), &url.to_ascii_lowercase());
     }
     let Some(u) = parse(url) else { return false };

@@ -50,9 +50,11 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
 /// Host-only (`None`), the host and each parent domain, and a declared domain.
 fn domains(host: &str, declared: Option<&str>) -> Vec<Option<String>> {
     let mut out = vec![None];
-    let labels: Vec<&str> = host.split('.').collect();
-    for i in 0..labels.len().saturating_sub(1) {
-        out.push(Some(labels[i..].join(".")));
+    // The host and each suffix after a dot that still has a dot in it: not the TLD alone.
+    let mut rest = host;
+    while let Some(dot) = rest.find('.') {
+        out.push(Some(rest.to_string()));
+        rest = &rest[dot + 1..];
     }
     if let Some(d) = declared {
         out.push(Some(d.to_string()));

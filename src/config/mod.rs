@@ -217,6 +217,17 @@ impl CookieRule {
     }
 }
 
+/// Where `needle` first occurs in `hay`, by a plain scan. The strings searched are cookie
+/// names, storage keys and URLs, short enough that std's Two-Way searcher (`str::find` with a
+/// string pattern) bought nothing for its 1.4 KB of wasm.
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    // A match of valid UTF-8 in valid UTF-8 starts on a character boundary.
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
+}
+
 /// `*` matches any run of characters; everything else matches itself.
 pub(crate) fn glob_matches(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
@@ -225,7 +236,7 @@ pub(crate) fn glob_matches(pattern: &str, name: &str) -> bool {
     let pieces: Vec<&str> = parts.collect();
     let Some((last, middle)) = pieces.split_last() else { return rest.is_empty() };
     for piece in middle {
-        match rest.find(piece) {
+        match find(rest, piece) {
             Some(at) => rest = &rest[at + piece.len()..],
             None => return false,
         }
@@ -299,6 +310,17 @@ pub enum Problem {
     RequiredAndSeparate,
 }
 
+/// `a, b, c`, written piece by piece (`[T]::join` would cost 860 B of wasm for this).
+fn list(f: &mut fmt::Formatter<'_>, items: &[&str]) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(item)?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -319,16 +341,17 @@ impl fmt::Display for Problem {
             Problem::InvalidTracker(t) => {
                 write!(f, "invalid tracker \"{t}\": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern")
             }
-            Problem::UnsupportedLanguage(l) => write!(
-                f,
-                "language \"{l}\" has no texts (built in: {}; add others under \"translations\")",
-                BUILT_IN_LANGUAGES.join(", ")
-            ),
+            Problem::UnsupportedLanguage(l) => {
+                write!(f, "language \"{l}\" has no texts (built in: ")?;
+                list(f, &BUILT_IN_LANGUAGES)?;
+                f.write_str("; add others under \"translations\")")
+            }
             Problem::OutOfRange { value, min, max } => write!(f, "{value} is out of range ({min} to {max})"),
             Problem::NotOneOf { value, allowed } => write!(f, "\"{value}\" is not one of {allowed}"),
             Problem::InvalidLanguageTag(tag) => write!(f, "\"{tag}\" is not a language tag like \"en\" or \"zh-CN\""),
             Problem::MissingTranslations(keys) => {
-                write!(f, "a language without built-in texts needs every text; missing: {}", keys.join(", "))
+                f.write_str("a language without built-in texts needs every text; missing: ")?;
+                list(f, keys)
             }
             Problem::RequiredAndSeparate => {
                 write!(f, "a required category is never asked, so it cannot need separate consent")

@@ -164,6 +164,19 @@ fn glob_patterns_match_anywhere() {
     assert!(rule("a*c").matches("abc") && rule("a*c").matches("ac") && !rule("a*c").matches("ab"));
     assert!(rule("*_id").matches("lt_stats_id") && !rule("*_id").matches("id"));
     assert!(rule("a*b*c").matches("a-b-c") && !rule("a*b*c").matches("acb"));
+    assert!(rule("a**c").matches("abc") && rule("*ab*").matches("aaab") && !rule("*abc*").matches("ab"));
+    assert!(rule("*名*").matches("用户名_id") && !rule("*名*").matches("用户"));
+}
+
+#[test]
+fn find_gives_the_first_byte_offset_of_a_substring() {
+    assert_eq!(find("stats.example.com", "."), Some(5));
+    assert_eq!(find("aaab", "ab"), Some(2));
+    assert_eq!(find("https://x", "://"), Some(5));
+    assert_eq!(find("ab", "abc"), None);
+    assert_eq!(find("abc", ""), Some(0));
+    assert_eq!(find("", "a"), None);
+    assert_eq!(find("用户名", "名"), Some(6));
 }
 
 #[test]

@@ -27,8 +27,13 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         let when = time.to_locale_string(&t.lang, &JsValue::UNDEFINED).as_string().unwrap_or_default();
         let ids: Vec<String> = js_sys::Array::from(&get(&record, "categories")).iter().filter_map(|id| id.as_string()).collect();
         // In the config's order, by the titles the visitor saw.
-        let granted: Vec<&str> =
-            config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)).collect();
+        let mut granted = String::new();
+        for (i, title) in config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)).enumerate() {
+            if i > 0 {
+                granted.push_str(", ");
+            }
+            granted.push_str(title);
+        }
         let state = if get(&record, "delivered").is_truthy() {
             Key::RecordSent
         } else if get(&record, "refused").is_truthy() {
@@ -38,7 +43,7 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         };
         let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "");
         append(&item, &[&el(doc, "strong", &[], &when)]);
-        append(&item, &[&el(doc, "span", &[], &granted.join(", "))]);
+        append(&item, &[&el(doc, "span", &[], &granted)]);
         append(&item, &[&el(doc, "span", &[("class", "accord-description")], t.get(state))]);
         append(list, &[&item]);
     }

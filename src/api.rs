@@ -13,6 +13,7 @@ use crate::consent::{Choice, Consent, IdSet};
 use crate::consent_mode;
 use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
+use crate::message::{cat, Describe};
 use crate::receipt::Method;
 use crate::ui::{Action, Ui};
 
@@ -29,8 +30,8 @@ thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
 }
 
-fn js_error(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
+fn js_error(e: impl Describe) -> JsError {
+    JsError::new(&e.describe())
 }
 
 /// Starts Accord on this page, up to what the visitor sees: validates the config, reads the
@@ -45,15 +46,15 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
         return Err(JsError::new("already started"));
     }
     let config = Config::parse(config_text)
-        .map_err(|e| JsError::new(&format!("invalid config, no gated script will run:\n{e}")))?;
+        .map_err(|e| JsError::new(&cat(&["invalid config, no gated script will run:\n", &e.describe()])))?;
     let doc = page::document().map_err(js_error)?;
     let cookie_value = cookie::read(&doc, &config.cookie.name).unwrap_or_else(|e| {
-        page::warn(&format!("{e}; asking for consent again"));
+        page::warn(&cat(&[&e.describe(), "; asking for consent again"]));
         None
     });
     let stored = decide::assess(&config, cookie_value.as_deref(), page::now_ms());
     if let Stored::Corrupt(e) = &stored {
-        page::warn(&format!("the stored consent cookie is unreadable ({e}); treating it as no choice"));
+        page::warn(&cat(&["the stored consent cookie is unreadable (", &e.describe(), "); treating it as no choice"]));
     }
     let lang = i18n::choose(&config, page::html_lang(&doc).as_deref(), &page::browser_languages());
     let gpc = page::global_privacy_control() && config.gpc.honor;
@@ -95,7 +96,7 @@ pub fn start() -> Result<(), JsError> {
 
 fn report(result: Result<(), DomError>) {
     if let Err(e) = result {
-        page::error(&e.to_string());
+        page::error(&e.describe());
     }
 }
 
@@ -148,7 +149,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
-        page::error(&e.to_string());
+        page::error(&e.describe());
         Vec::new()
     });
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
@@ -236,8 +237,8 @@ pub fn verdict(url: &str) -> String {
     APP.with(|app| match app.try_borrow().ok().as_ref().and_then(|a| a.as_ref()) {
         Some(app) => match decide::verdict(&app.config, app.consent.as_ref(), url) {
             Verdict::Allow => "allow".to_string(),
-            Verdict::Wait(s) => format!("wait:{s}"),
-            Verdict::Deny(s) => format!("deny:{s}"),
+            Verdict::Wait(s) => cat(&["wait:", &s]),
+            Verdict::Deny(s) => cat(&["deny:", &s]),
         },
         None => "wait".to_string(),
     })

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::config::Config;
+use crate::message::{cat, decimal, joined, Describe};
 
 /// Current version of the cookie encoding.
 pub const FORMAT_VERSION: u32 = 1;
@@ -136,12 +137,18 @@ pub enum ChoiceError {
     UnknownService(String),
 }
 
+impl Describe for ChoiceError {
+    fn describe(&self) -> String {
+        match self {
+            ChoiceError::UnknownCategory(id) => cat(&["unknown category \"", id, "\""]),
+            ChoiceError::UnknownService(id) => cat(&["unknown service \"", id, "\""]),
+        }
+    }
+}
+
 impl fmt::Display for ChoiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChoiceError::UnknownCategory(id) => write!(f, "unknown category \"{id}\""),
-            ChoiceError::UnknownService(id) => write!(f, "unknown service \"{id}\""),
-        }
+        f.write_str(&self.describe())
     }
 }
 
@@ -207,17 +214,9 @@ impl Consent {
     /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<categories>.<services>`, the
     /// granted ids joined by '+'. Every character is allowed in a cookie value without quoting.
     pub fn encode(&self) -> String {
-        let mut out = format!("{FORMAT_VERSION}.{}.{}.{}", self.revision, self.timestamp_ms, self.id);
-        for set in [&self.granted, &self.services] {
-            out.push('.');
-            for (i, id) in set.iter().enumerate() {
-                if i > 0 {
-                    out.push('+');
-                }
-                out.push_str(id);
-            }
-        }
-        out
+        let ids = |set: &IdSet| joined(set.iter().map(String::as_str), "+");
+        let (version, revision, timestamp) = (decimal(FORMAT_VERSION.into()), decimal(self.revision), decimal(self.timestamp_ms));
+        cat(&[&version, ".", &revision, ".", &timestamp, ".", &self.id, ".", &ids(&self.granted), ".", &ids(&self.services)])
     }
 
     /// Reads a cookie value back, refusing anything that is not exactly what [`encode`](Self::encode) writes.
@@ -229,7 +228,7 @@ impl Consent {
         let [version, revision, timestamp, id, granted, services] = fields[..] else {
             return Err(DecodeError::FieldCount(fields.len()));
         };
-        if version != FORMAT_VERSION.to_string() {
+        if version != decimal(FORMAT_VERSION.into()) {
             return Err(DecodeError::Version(version.to_string()));
         }
         let number = |field: &'static str, text: &str| {
@@ -281,17 +280,25 @@ pub enum DecodeError {
     Order(String),
 }
 
+impl Describe for DecodeError {
+    fn describe(&self) -> String {
+        match self {
+            DecodeError::TooLong(n) => {
+                cat(&["value is ", &decimal(*n as u64), " bytes, longer than ", &decimal(MAX_ENCODED_LEN as u64)])
+            }
+            DecodeError::FieldCount(n) => cat(&["expected 6 fields separated by '.', found ", &decimal(*n as u64)]),
+            DecodeError::Version(v) => cat(&["unknown format version \"", v, "\""]),
+            DecodeError::Number(field) => cat(&[field, " is not a number"]),
+            DecodeError::Uuid => "id is not a UUID".into(),
+            DecodeError::Id(c) => cat(&["invalid id \"", c, "\""]),
+            DecodeError::Order(c) => cat(&["id \"", c, "\" is repeated or out of order (ids are written sorted)"]),
+        }
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::TooLong(n) => write!(f, "value is {n} bytes, longer than {MAX_ENCODED_LEN}"),
-            DecodeError::FieldCount(n) => write!(f, "expected 6 fields separated by '.', found {n}"),
-            DecodeError::Version(v) => write!(f, "unknown format version \"{v}\""),
-            DecodeError::Number(field) => write!(f, "{field} is not a number"),
-            DecodeError::Uuid => write!(f, "id is not a UUID"),
-            DecodeError::Id(c) => write!(f, "invalid id \"{c}\""),
-            DecodeError::Order(c) => write!(f, "id \"{c}\" is repeated or out of order (ids are written sorted)"),
-        }
+        f.write_str(&self.describe())
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::config::Config;
 use crate::consent::{Consent, DecodeError};
+use crate::message::{cat, decimal, Describe};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
@@ -31,15 +32,21 @@ pub enum StaleReason {
     UnknownId(String),
 }
 
-impl fmt::Display for StaleReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for StaleReason {
+    fn describe(&self) -> String {
         match self {
             StaleReason::Revision { stored, current } => {
-                write!(f, "stored for config revision {stored}, current revision is {current}")
+                cat(&["stored for config revision ", &decimal(*stored), ", current revision is ", &decimal(*current)])
             }
-            StaleReason::Expired => write!(f, "older than the configured lifetime"),
-            StaleReason::UnknownId(c) => write!(f, "names \"{c}\", which the config does not have"),
+            StaleReason::Expired => "older than the configured lifetime".into(),
+            StaleReason::UnknownId(c) => cat(&["names \"", c, "\", which the config does not have"]),
         }
+    }
+}
+
+impl fmt::Display for StaleReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
     }
 }
 

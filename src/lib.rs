@@ -10,6 +10,7 @@ pub mod consent;
 pub mod consent_mode;
 pub mod decide;
 pub mod i18n;
+pub mod message;
 pub mod receipt;
 pub mod track;
 

@@ -47,7 +47,7 @@ pub fn matches(pattern: &str, url: &str) -> bool {
     };
     let host = u.host.to_ascii_lowercase();
     let want_host = want_host.to_ascii_lowercase();
-    let host_ok = host == want_host || host.ends_with(&format!(".{want_host}"));
+    let host_ok = host == want_host || host.strip_suffix(want_host.as_str()).is_some_and(|sub| sub.ends_with('.'));
     host_ok && want_port.is_none_or(|p| u.port == Some(p))
 }
 

@@ -4,6 +4,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlDocument};
 
 use super::{Context, DomError};
+use crate::message::{cat, decimal};
 
 /// How a cookie is written.
 pub struct Attributes<'a> {
@@ -29,7 +30,7 @@ pub fn read(doc: &Document, name: &str) -> Result<Option<String>, DomError> {
 
 /// Writes `name=value` on path `/` with `SameSite=Lax`.
 pub fn write(doc: &Document, name: &str, value: &str, attrs: &Attributes) -> Result<(), DomError> {
-    let mut cookie = format!("{name}={value}; Max-Age={}; Path=/; SameSite=Lax", attrs.max_age_s);
+    let mut cookie = cat(&[name, "=", value, "; Max-Age=", &decimal(attrs.max_age_s), "; Path=/; SameSite=Lax"]);
     if let Some(domain) = attrs.domain {
         cookie.push_str("; Domain=");
         cookie.push_str(domain);
@@ -48,7 +49,7 @@ pub fn names(doc: &Document) -> Result<Vec<String>, DomError> {
 
 /// Deletes cookie `name` as set with this domain (`None`: host-only) and path.
 pub fn expire(doc: &Document, name: &str, domain: Option<&str>, path: &str) -> Result<(), DomError> {
-    let mut cookie = format!("{name}=; Max-Age=0; Path={path}");
+    let mut cookie = cat(&[name, "=; Max-Age=0; Path=", path]);
     if let Some(domain) = domain {
         cookie.push_str("; Domain=");
         cookie.push_str(domain);

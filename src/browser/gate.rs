@@ -17,6 +17,7 @@ use super::{page, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
+use crate::message::{cat, Describe};
 
 const PLACEHOLDERS: &str = concat!(
     "script[type='text/plain'][data-category]:not([data-accord-state]),",
@@ -36,10 +37,10 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
         let category = el.get_attribute("data-category").unwrap_or_default();
         let service = el.get_attribute("data-service");
         if config.category(&category).is_none() {
-            page::warn(&format!("a gated script names unknown category \"{category}\"; it will never run"));
+            page::warn(&cat(&["a gated script names unknown category \"", &category, "\"; it will never run"]));
             el.set_attribute(STATE, "unknown-category").context("mark a gated script")?;
         } else if let Some(service) = service.as_deref().filter(|s| config.service(s).is_none()) {
-            page::warn(&format!("a gated script names unknown service \"{service}\"; it will never run"));
+            page::warn(&cat(&["a gated script names unknown service \"", service, "\"; it will never run"]));
             el.set_attribute(STATE, "unknown-service").context("mark a gated script")?;
         } else if match &service {
             Some(service) => decide::may_run_service(config, consent, service),
@@ -57,7 +58,7 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
 pub async fn run_in_order(doc: Document, placeholders: Vec<Element>) {
     for placeholder in placeholders {
         if let Err(e) = run_one(&doc, &placeholder).await {
-            page::error(&e.to_string());
+            page::error(&e.describe());
             let _ = placeholder.set_attribute(STATE, "failed");
         }
     }

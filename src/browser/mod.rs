@@ -13,6 +13,8 @@ use std::fmt;
 
 use wasm_bindgen::JsValue;
 
+use crate::message::{cat, Describe};
+
 /// A browser API call that failed, naming what we were doing.
 #[derive(Debug)]
 pub struct DomError {
@@ -20,13 +22,19 @@ pub struct DomError {
     pub detail: String,
 }
 
+impl Describe for DomError {
+    fn describe(&self) -> String {
+        if self.detail.is_empty() {
+            cat(&["could not ", self.action])
+        } else {
+            cat(&["could not ", self.action, ": ", &self.detail])
+        }
+    }
+}
+
 impl fmt::Display for DomError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.detail.is_empty() {
-            write!(f, "could not {}", self.action)
-        } else {
-            write!(f, "could not {}: {}", self.action, self.detail)
-        }
+        f.write_str(&self.describe())
     }
 }
 

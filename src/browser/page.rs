@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Document, Window};
 
 use super::{Context, DomError};
+use crate::message::cat;
 
 pub fn window() -> Result<Window, DomError> {
     web_sys::window().context("find the window")
@@ -54,11 +55,11 @@ pub fn emit(name: &str, detail: &JsValue) -> Result<(), DomError> {
 }
 
 pub fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("Accord: {message}")));
+    web_sys::console::warn_1(&JsValue::from_str(&cat(&["Accord: ", message])));
 }
 
 pub fn error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(&format!("Accord: {message}")));
+    web_sys::console::error_1(&JsValue::from_str(&cat(&["Accord: ", message])));
 }
 
 /// `navigator.globalPrivacyControl`, the browser's Global Privacy Control signal.
@@ -82,7 +83,7 @@ pub fn consent_mode_update(state: &[(String, bool)]) {
         let _ = js_sys::Reflect::set(&update, &JsValue::from_str(signal), &JsValue::from_str(value));
     }
     if let Err(e) = gtag.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &update) {
-        warn(&format!("gtag('consent', 'update') failed: {}", super::describe(&e)));
+        warn(&cat(&["gtag('consent', 'update') failed: ", &super::describe(&e)]));
     }
 }
 

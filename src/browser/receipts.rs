@@ -18,6 +18,7 @@ use super::{idb, page, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
+use crate::message::{cat, decimal, Describe};
 use crate::receipt::{self, b64, Facts, Method};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
@@ -50,7 +51,7 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
     wasm_bindgen_futures::spawn_local(async {
         while let Some(job) = JOBS.with(|jobs| jobs.borrow_mut().pop_front()) {
             if let Err(e) = job.await {
-                page::error(&format!("receipts: {e}"));
+                page::error(&cat(&["receipts: ", &e.describe()]));
             }
         }
         RUNNING.with(|r| r.set(false));
@@ -151,15 +152,14 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
             Ok(Answer::Refused(refusal)) => {
                 // The endpoint says this receipt itself is wrong: sending it again cannot
                 // help. It stays here, marked with the reason, and the next one goes on.
-                page::error(&format!(
-                    "receipt {} was refused by {endpoint}: {}",
-                    get(&record, "id").as_string().unwrap_or_default(),
-                    js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default()
-                ));
+                let id = get(&record, "id").as_string().unwrap_or_default();
+                let reason = js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                page::error(&cat(&["receipt ", &id, " was refused by ", &endpoint, ": ", &reason]));
                 set(&record, "refused", &refusal);
             }
             Err(e) => {
-                page::warn(&format!("receipt {} not delivered yet: {e}", get(&record, "id").as_string().unwrap_or_default()));
+                let id = get(&record, "id").as_string().unwrap_or_default();
+                page::warn(&cat(&["receipt ", &id, " not delivered yet: ", &e.describe()]));
                 failed_attempts = Some(attempts);
                 pending.push(jws);
             }
@@ -168,7 +168,7 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
     }
     if pending.len() >= WARN_PENDING {
         // Never dropped, never silent: say how many are waiting.
-        page::warn(&format!("{} consent receipts are waiting for delivery to {endpoint}", pending.len()));
+        page::warn(&cat(&[&decimal(pending.len() as u64), " consent receipts are waiting for delivery to ", &endpoint]));
     }
     PENDING.with(|p| *p.borrow_mut() = pending);
     if let Some(attempts) = failed_attempts {
@@ -198,7 +198,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
     let status = response.status();
     if !response.ok() && !REFUSALS.contains(&status) {
-        return Err(DomError { action: "deliver a receipt", detail: format!("HTTP {status}") });
+        return Err(DomError { action: "deliver a receipt", detail: cat(&["HTTP ", &decimal(status.into())]) });
     }
     let body = JsFuture::from(response.text().context("read the answer")?).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::message::{cat, decimal, Describe};
+
 /// How deeply arrays and objects may nest before the input is refused.
 pub const MAX_DEPTH: usize = 32;
 
@@ -52,9 +54,16 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+impl Describe for SyntaxError {
+    fn describe(&self) -> String {
+        let (line, column) = (decimal(self.line as u64), decimal(self.column as u64));
+        cat(&["invalid JSON at line ", &line, " column ", &column, ": ", &self.message])
+    }
+}
+
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON at line {} column {}: {}", self.line, self.column, self.message)
+        f.write_str(&self.describe())
     }
 }
 
@@ -148,7 +157,7 @@ impl<'a> Reader<'a> {
             let key = self.string()?;
             if members.iter().any(|(k, _)| *k == key) {
                 self.pos = key_pos;
-                return Err(self.error(&format!("duplicate key \"{key}\"")));
+                return Err(self.error(&cat(&["duplicate key \"", &key, "\""])));
             }
             self.skip_ws();
             if self.peek() != Some(b':') {

@@ -13,6 +13,7 @@ use std::fmt;
 pub use json::SyntaxError;
 
 use crate::i18n::Key;
+use crate::message::{cat, decimal, joined, Describe};
 pub(crate) use read::is_valid_id;
 pub use text::Text;
 
@@ -310,63 +311,66 @@ pub enum Problem {
     RequiredAndSeparate,
 }
 
-/// `a, b, c`, written piece by piece (`[T]::join` would cost 860 B of wasm for this).
-fn list(f: &mut fmt::Formatter<'_>, items: &[&str]) -> fmt::Result {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
+impl Describe for Problem {
+    fn describe(&self) -> String {
+        let q = |s: &str| cat(&["\"", s, "\""]);
+        match self {
+            Problem::Syntax(e) => e.describe(),
+            Problem::TooLarge { bytes, limit } => {
+                cat(&["config is ", &decimal(*bytes as u64), " bytes, more than the limit of ", &decimal(*limit as u64)])
+            }
+            Problem::Missing => "required field is missing".into(),
+            Problem::WrongType { expected, found } => cat(&["expected ", expected, ", found ", found]),
+            Problem::UnknownField => "unknown field (check the spelling)".into(),
+            Problem::Empty => "must not be empty".into(),
+            Problem::Duplicate(id) => cat(&["duplicate ", &q(id)]),
+            Problem::InvalidId(id) => cat(&["invalid id ", &q(id), ": use 1 to 40 characters from a-z, 0-9, '_' and '-'"]),
+            Problem::UnknownCategory(id) => cat(&["unknown category ", &q(id)]),
+            Problem::UnsafeUrl(url) => cat(&[&q(url), " is not an http(s) or relative URL"]),
+            Problem::InvalidCookieName(name) => cat(&["invalid cookie name ", &q(name)]),
+            Problem::InvalidDomain(d) => cat(&["invalid domain ", &q(d)]),
+            Problem::InvalidTracker(t) => {
+                cat(&["invalid tracker ", &q(t), ": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern"])
+            }
+            Problem::UnsupportedLanguage(l) => cat(&[
+                "language ",
+                &q(l),
+                " has no texts (built in: ",
+                &joined(BUILT_IN_LANGUAGES, ", "),
+                "; add others under \"translations\")",
+            ]),
+            Problem::OutOfRange { value, min, max } => {
+                cat(&[&decimal(*value), " is out of range (", &decimal(*min), " to ", &decimal(*max), ")"])
+            }
+            Problem::NotOneOf { value, allowed } => cat(&[&q(value), " is not one of ", allowed]),
+            Problem::InvalidLanguageTag(tag) => cat(&[&q(tag), " is not a language tag like \"en\" or \"zh-CN\""]),
+            Problem::MissingTranslations(keys) => {
+                cat(&["a language without built-in texts needs every text; missing: ", &joined(keys.iter().copied(), ", ")])
+            }
+            Problem::RequiredAndSeparate => "a required category is never asked, so it cannot need separate consent".into(),
         }
-        f.write_str(item)?;
     }
-    Ok(())
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::Syntax(e) => write!(f, "{e}"),
-            Problem::TooLarge { bytes, limit } => write!(f, "config is {bytes} bytes, more than the limit of {limit}"),
-            Problem::Missing => write!(f, "required field is missing"),
-            Problem::WrongType { expected, found } => write!(f, "expected {expected}, found {found}"),
-            Problem::UnknownField => write!(f, "unknown field (check the spelling)"),
-            Problem::Empty => write!(f, "must not be empty"),
-            Problem::Duplicate(id) => write!(f, "duplicate \"{id}\""),
-            Problem::InvalidId(id) => {
-                write!(f, "invalid id \"{id}\": use 1 to 40 characters from a-z, 0-9, '_' and '-'")
-            }
-            Problem::UnknownCategory(id) => write!(f, "unknown category \"{id}\""),
-            Problem::UnsafeUrl(url) => write!(f, "\"{url}\" is not an http(s) or relative URL"),
-            Problem::InvalidCookieName(name) => write!(f, "invalid cookie name \"{name}\""),
-            Problem::InvalidDomain(d) => write!(f, "invalid domain \"{d}\""),
-            Problem::InvalidTracker(t) => {
-                write!(f, "invalid tracker \"{t}\": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern")
-            }
-            Problem::UnsupportedLanguage(l) => {
-                write!(f, "language \"{l}\" has no texts (built in: ")?;
-                list(f, &BUILT_IN_LANGUAGES)?;
-                f.write_str("; add others under \"translations\")")
-            }
-            Problem::OutOfRange { value, min, max } => write!(f, "{value} is out of range ({min} to {max})"),
-            Problem::NotOneOf { value, allowed } => write!(f, "\"{value}\" is not one of {allowed}"),
-            Problem::InvalidLanguageTag(tag) => write!(f, "\"{tag}\" is not a language tag like \"en\" or \"zh-CN\""),
-            Problem::MissingTranslations(keys) => {
-                f.write_str("a language without built-in texts needs every text; missing: ")?;
-                list(f, keys)
-            }
-            Problem::RequiredAndSeparate => {
-                write!(f, "a required category is never asked, so it cannot need separate consent")
-            }
+        f.write_str(&self.describe())
+    }
+}
+
+impl Describe for ConfigError {
+    fn describe(&self) -> String {
+        if self.path.is_empty() {
+            self.problem.describe()
+        } else {
+            cat(&[&self.path, ": ", &self.problem.describe()])
         }
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.problem)
-        } else {
-            write!(f, "{}: {}", self.path, self.problem)
-        }
+        f.write_str(&self.describe())
     }
 }
 
@@ -374,15 +378,16 @@ impl fmt::Display for ConfigError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
+impl Describe for ConfigErrors {
+    fn describe(&self) -> String {
+        let lines: Vec<String> = self.0.iter().map(ConfigError::describe).collect();
+        joined(lines.iter().map(String::as_str), "\n")
+    }
+}
+
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
+        f.write_str(&self.describe())
     }
 }
 

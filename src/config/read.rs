@@ -6,6 +6,7 @@ use super::{
     Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
 use crate::i18n::{self, Key, KEYS};
+use crate::message::{cat, decimal};
 
 /// Collects problems while the document is read, so one pass reports all of them.
 struct Reader {
@@ -27,13 +28,13 @@ impl<'a> Obj<'a> {
         if self.path.is_empty() {
             name.to_string()
         } else {
-            format!("{}.{name}", self.path)
+            cat(&[&self.path, ".", name])
         }
     }
 }
 
 fn join(path: &str, index: usize) -> String {
-    format!("{path}[{index}]")
+    cat(&[path, "[", &decimal(index as u64), "]"])
 }
 
 impl Reader {
@@ -138,7 +139,7 @@ impl Reader {
                 }
                 let mut entries = Vec::new();
                 for (lang, value) in members {
-                    let entry_path = format!("{path}.{lang}");
+                    let entry_path = cat(&[&path, ".", lang]);
                     if !is_language_tag(lang) {
                         self.fail(entry_path.clone(), Problem::InvalidLanguageTag(lang.clone()));
                     }
@@ -274,7 +275,7 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
     };
     let mut out = Vec::new();
     for (lang, table) in langs {
-        let path = format!("translations.{lang}");
+        let path = cat(&["translations.", lang]);
         if !is_language_tag(lang) {
             r.fail(path, Problem::InvalidLanguageTag(lang.clone()));
             continue;
@@ -285,7 +286,7 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
         };
         let mut texts = Vec::new();
         for (name, text) in entries {
-            let entry_path = format!("{path}.{name}");
+            let entry_path = cat(&[&path, ".", name]);
             match (Key::from_name(name), text) {
                 (None, _) => r.fail(entry_path, Problem::UnknownField),
                 (Some(key), Json::String(s)) if !s.trim().is_empty() => texts.push((key, s.clone())),
@@ -532,7 +533,7 @@ fn read_consent_mode(r: &mut Reader, root: &Obj, categories: &[Category]) -> Opt
     };
     let mut out = Vec::new();
     for (signal, ids) in members {
-        let path = format!("consent_mode.{signal}");
+        let path = cat(&["consent_mode.", signal]);
         if !crate::consent_mode::SIGNALS.contains(&signal.as_str()) {
             r.fail(path, Problem::NotOneOf { value: signal.clone(), allowed: "the Consent Mode v2 signals (ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)" });
             continue;
@@ -602,7 +603,7 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
             // Only cookie names are bound by the cookie grammar; a storage key or beacon name is free text.
             Some(rule) if rule.kind != TrackerKind::Cookie || is_cookie_token(&rule.name) => out.push(rule),
             Some(rule) => {
-                let at = if matches!(item, Json::String(_)) { path } else { format!("{path}.name") };
+                let at = if matches!(item, Json::String(_)) { path } else { cat(&[&path, ".name"]) };
                 r.fail(at, Problem::InvalidCookieName(rule.name));
             }
             None => {}

@@ -10,6 +10,7 @@ use crate::config::json::Json;
 use crate::config::{Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{Texts, KEYS};
+use crate::message::{cat, decimal};
 
 /// A P-256 public key as a JWK's base64url coordinates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +70,7 @@ fn s(text: &str) -> Json {
 }
 
 fn n(value: u64) -> Json {
-    Json::Number(value.to_string())
+    Json::Number(decimal(value))
 }
 
 fn obj(members: Vec<(&str, Json)>) -> Json {
@@ -91,10 +92,8 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
     if let Some(url) = &site.policy_url {
         controller.push(("url", s(url)));
     }
-    let termination = format!(
-        "Until withdrawn (Privacy settings on the site) or after {} days",
-        config.cookie.expiry_days
-    );
+    let termination =
+        cat(&["Until withdrawn (Privacy settings on the site) or after ", &decimal(config.cookie.expiry_days.into()), " days"]);
     let granted_services = config.services.iter().filter(|sv| consent.allows_service(&sv.id));
     let services: Vec<Json> = granted_services
         .map(|service| {
@@ -179,16 +178,12 @@ pub fn header(key: &PublicKey, kid: &str) -> Json {
 
 /// `base64url(header) . base64url(payload)`, the bytes ES256 signs.
 pub fn signing_input(header: &Json, payload: &Json) -> String {
-    format!(
-        "{}.{}",
-        b64::encode(canon::to_string(header).as_bytes()),
-        b64::encode(canon::to_string(payload).as_bytes())
-    )
+    cat(&[&b64::encode(canon::to_string(header).as_bytes()), ".", &b64::encode(canon::to_string(payload).as_bytes())])
 }
 
 /// The compact JWS: the signing input and the signature (ES256: r || s, 64 bytes).
 pub fn compact(signing_input: &str, signature: &[u8]) -> String {
-    format!("{signing_input}.{}", b64::encode(signature))
+    cat(&[signing_input, ".", &b64::encode(signature)])
 }
 
 /// The exact texts a visitor was shown in `texts.lang`, as canonical JSON: the interface

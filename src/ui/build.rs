@@ -7,10 +7,11 @@ use web_sys::{Document, Element};
 use super::dom::{append, el, or_throw, set};
 use crate::config::{Category, Config, CookieRule, Layout, Service, TrackerKind};
 use crate::i18n::{self, Key, Texts};
+use crate::message::{cat, decimal};
 
 /// A dialog's outer element: labelled, focusable as a whole, hidden until opened.
 fn dialog(doc: &Document, hook: &str, role: &str, modal: bool, label_id: &str) -> Element {
-    let class = format!("accord-{hook}");
+    let class = cat(&["accord-", hook]);
     let mut attrs = vec![
         ("class", class.as_str()),
         ("data-accord", hook),
@@ -49,7 +50,7 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element 
         or_throw(text.append_with_str_1(" "));
         append(&text, &[&el(doc, "a", &[("href", url), ("class", "accord-link")], t.get(Key::PolicyLink))]);
     }
-    let controller = format!("{}{}", t.get(Key::Controller), config.site.controller);
+    let controller = cat(&[t.get(Key::Controller), &config.site.controller]);
     let controller = el(doc, "p", &[("class", "accord-controller")], &controller);
     append(&banner, &[&title, &text]);
     if gpc {
@@ -102,8 +103,8 @@ fn language_switcher(doc: &Document, config: &Config, t: &Texts) -> Element {
 /// A switch (`role="switch"` checkbox) with its visible label. `locked_by`: the id of the text
 /// saying why it is always on.
 fn switch(doc: &Document, kind: &str, id: &str, label: &str, locked_by: Option<&str>) -> Element {
-    let input_id = format!("accord-{kind}-{id}");
-    let data = format!("data-{kind}");
+    let input_id = cat(&["accord-", kind, "-", id]);
+    let data = cat(&["data-", kind]);
     let wrapper = el(doc, "label", &[("class", "accord-switch"), ("for", &input_id)], "");
     let mut attrs = vec![("type", "checkbox"), ("role", "switch"), ("id", input_id.as_str()), (data.as_str(), id)];
     if let Some(why) = locked_by {
@@ -121,7 +122,7 @@ fn badge(doc: &Document, text: &str) -> Element {
 
 fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Category) -> Element {
     let lang = &t.lang;
-    let why_id = format!("accord-why-{}", category.id);
+    let why_id = cat(&["accord-why-", &category.id]);
     let locked_by = category.required.then_some(why_id.as_str());
     let block = el(doc, "section", &[("class", "accord-category"), ("data-category-block", &category.id)], "");
     let head = el(doc, "div", &[("class", "accord-row")], "");
@@ -142,7 +143,7 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
     let services: Vec<&Service> = config.services_in(&category.id).collect();
     if !services.is_empty() {
         let details = el(doc, "details", &[("class", "accord-services")], "");
-        let summary = format!("{} ({})", t.get(Key::Services), services.len());
+        let summary = cat(&[t.get(Key::Services), " (", &decimal(services.len() as u64), ")"]);
         append(&details, &[&el(doc, "summary", &[], &summary)]);
         for service in services {
             append(&details, &[&service_block(doc, t, service, locked_by)]);
@@ -193,7 +194,7 @@ fn declarations(doc: &Document, t: &Texts, service: &Service) -> Element {
 fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRule) -> Element {
     let lang = &t.lang;
     let provider = match (&service.provider, &rule.domain) {
-        (Some(p), Some(d)) => format!("{p} ({d})"),
+        (Some(p), Some(d)) => cat(&[p, " (", d, ")"]),
         (Some(p), None) => p.clone(),
         (None, Some(d)) => d.clone(),
         (None, None) => String::new(),

@@ -21,6 +21,7 @@ use crate::browser::{Context, DomError};
 use crate::config::{Config, Layout, Theme};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
+use crate::message::{cat, Describe};
 use dom::{append, el};
 
 /// What the visitor decided.
@@ -172,22 +173,22 @@ impl Ui {
     }
 
     fn part(&self, hook: &str) -> Option<Element> {
-        self.0.root.query_selector(&format!("[data-accord=\"{hook}\"]")).ok().flatten()
+        self.0.root.query_selector(&cat(&["[data-accord=\"", hook, "\"]"])).ok().flatten()
     }
 
     fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
-        let Ok(list) = self.0.root.query_selector_all(&format!("input[data-{kind}]")) else { return Vec::new() };
+        let Ok(list) = self.0.root.query_selector_all(&cat(&["input[data-", kind, "]"])) else { return Vec::new() };
         (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlInputElement>().ok()).collect()
     }
 
     fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
-        self.inputs(kind).into_iter().find(|i| i.get_attribute(&format!("data-{kind}")).as_deref() == Some(id))
+        self.inputs(kind).into_iter().find(|i| i.get_attribute(&cat(&["data-", kind])).as_deref() == Some(id))
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
     fn switches_on(&self) -> Option<(IdSet, IdSet)> {
         let on = |kind: &str| -> IdSet {
-            let attr = format!("data-{kind}");
+            let attr = cat(&["data-", kind]);
             self.inputs(kind).iter().filter(|i| i.checked()).filter_map(|i| i.get_attribute(&attr)).collect()
         };
         let categories = on("category");
@@ -196,7 +197,7 @@ impl Ui {
 
     fn set_switches(&self, categories: &IdSet, services: &IdSet) {
         for (kind, on) in [("category", categories), ("service", services)] {
-            let attr = format!("data-{kind}");
+            let attr = cat(&["data-", kind]);
             for input in self.inputs(kind).iter().filter(|i| !i.disabled()) {
                 input.set_checked(input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
             }
@@ -571,7 +572,7 @@ fn adopt(root: &ShadowRoot, sheet: &CssStyleSheet) {
 
 fn report_error(result: Result<(), DomError>) {
     if let Err(e) = result {
-        crate::browser::page::error(&e.to_string());
+        crate::browser::page::error(&e.describe());
     }
 }
 

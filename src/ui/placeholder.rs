@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
 use crate::i18n::{Key, Texts};
+use crate::message::cat;
 
 const MARK: &str = "data-accord-placeholder";
 
@@ -26,7 +27,7 @@ fn service_of(config: &Config, iframe: &Element) -> Option<String> {
 
 /// Removes every placeholder (to draw them again in another language).
 pub fn clear(doc: &Document) -> Result<(), DomError> {
-    let boxes = doc.query_selector_all(&format!("[{MARK}]")).context("find placeholders")?;
+    let boxes = doc.query_selector_all(&cat(&["[", MARK, "]"])).context("find placeholders")?;
     for i in 0..boxes.length() {
         if let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
             b.remove();
@@ -44,7 +45,7 @@ pub fn sync(
     on_grant: impl Fn(String) + Clone + 'static,
 ) -> Result<(), DomError> {
     // Boxes whose iframe may now load go away, and the iframe shows.
-    let boxes = doc.query_selector_all(&format!("[{MARK}]")).context("find placeholders")?;
+    let boxes = doc.query_selector_all(&cat(&["[", MARK, "]"])).context("find placeholders")?;
     for i in 0..boxes.length() {
         let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
         let frame = b.next_element_sibling();
@@ -89,7 +90,7 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
         // Take the iframe's place: the same box, so the page does not jump when it loads.
         for (attr, prop) in [("width", "width"), ("height", "height")] {
             if let Some(v) = frame.get_attribute(attr) {
-                let v = if v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}px") } else { v };
+                let v = if v.bytes().all(|b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
                 let _ = style.set_property(prop, &v);
             }
         }

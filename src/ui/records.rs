@@ -9,6 +9,7 @@ use super::dom::{append, el};
 use crate::browser::{page, receipts, Context, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
+use crate::message::joined;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -27,13 +28,7 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         let when = time.to_locale_string(&t.lang, &JsValue::UNDEFINED).as_string().unwrap_or_default();
         let ids: Vec<String> = js_sys::Array::from(&get(&record, "categories")).iter().filter_map(|id| id.as_string()).collect();
         // In the config's order, by the titles the visitor saw.
-        let mut granted = String::new();
-        for (i, title) in config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)).enumerate() {
-            if i > 0 {
-                granted.push_str(", ");
-            }
-            granted.push_str(title);
-        }
+        let granted = joined(config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)), ", ");
         let state = if get(&record, "delivered").is_truthy() {
             Key::RecordSent
         } else if get(&record, "refused").is_truthy() {

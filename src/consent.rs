@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::config::Config;
-use crate::message::{cat, decimal, joined, Describe};
+use crate::message::{cat, decimal, joined, parse_decimal, Describe};
 
 /// Current version of the cookie encoding.
 pub const FORMAT_VERSION: u32 = 1;
@@ -232,8 +232,8 @@ impl Consent {
             return Err(DecodeError::Version(version.to_string()));
         }
         let number = |field: &'static str, text: &str| {
-            let canonical = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
-            canonical.then(|| text.parse::<u64>().ok()).flatten().ok_or(DecodeError::Number(field))
+            let canonical = text == "0" || !text.starts_with('0');
+            parse_decimal(text).filter(|_| canonical).ok_or(DecodeError::Number(field))
         };
         let revision = number("revision", revision)?;
         let timestamp_ms = number("timestamp", timestamp)?;

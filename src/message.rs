@@ -21,17 +21,29 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// `n` in decimal.
 pub fn decimal(mut n: u64) -> String {
-    let mut digits = Vec::with_capacity(20);
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
     loop {
-        digits.push(b'0' + (n % 10) as u8);
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.reverse();
-    // Only ASCII digits were pushed.
-    String::from_utf8(digits).unwrap_or_default()
+    digits[start..].iter().map(|&d| char::from(d)).collect()
+}
+
+/// The number a run of ASCII digits spells; `None` for anything else (a sign, a space, an
+/// empty string) and for a number beyond `u64`.
+pub fn parse_decimal(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// `items` separated by `sep`.
@@ -54,6 +66,16 @@ mod tests {
     fn decimal_writes_every_digit() {
         for n in [0, 7, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
             assert_eq!(decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn parse_decimal_takes_digits_only() {
+        assert_eq!(parse_decimal("0"), Some(0));
+        assert_eq!(parse_decimal("0042"), Some(42));
+        assert_eq!(parse_decimal("18446744073709551615"), Some(u64::MAX));
+        for bad in ["", "-1", "+1", " 1", "1 ", "1.5", "18446744073709551616", "١"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
     }
 

@@ -12,6 +12,13 @@ pub struct Url<'a> {
     pub port: Option<&'a str>,
 }
 
+/// `s` split around its last `sep` (an ASCII byte): `str::rsplit_once` by byte, which keeps
+/// std's reverse character search (640 B) out of the wasm.
+pub(crate) fn split_last(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().rposition(|b| b == sep)?;
+    Some((&s[..at], &s[at + 1..]))
+}
+
 /// Reads `scheme://[user@]host[:port]/...`; `None` for anything else.
 pub fn parse(url: &str) -> Option<Url<'_>> {
     let at = find(url, "://")?;
@@ -20,14 +27,14 @@ pub fn parse(url: &str) -> Option<Url<'_>> {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let authority = split_last(authority, b'@').map_or(authority, |(_, a)| a);
     let (host, port) = match authority.strip_prefix('[') {
         // An IPv6 literal: [::1]:8080
         Some(v6) => {
             let (host, after) = v6.split_once(']')?;
             (host, after.strip_prefix(':'))
         }
-        None => match authority.rsplit_once(':') {
+        None => match split_last(authority, b':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         },
@@ -41,7 +48,7 @@ pub fn matches(pattern: &str, url: &str) -> bool {
         return glob_matches(&pattern.to_ascii_lowercase(), &url.to_ascii_lowercase());
     }
     let Some(u) = parse(url) else { return false };
-    let (want_host, want_port) = match pattern.rsplit_once(':') {
+    let (want_host, want_port) = match split_last(pattern, b':') {
         Some((h, p)) => (h, Some(p)),
         None => (pattern, None),
     };
@@ -68,6 +75,14 @@ mod tests {
         assert_eq!(parse("http://[::1]:8080/"), Some(Url { scheme: "http", host: "::1", port: Some("8080") }));
         assert_eq!(parse("javascript:alert(1)"), None);
         assert_eq!(parse("data:text/html,x"), None);
+    }
+
+    #[test]
+    fn split_last_splits_at_the_last_separator() {
+        assert_eq!(split_last("a:b:c", b':'), Some(("a:b", "c")));
+        assert_eq!(split_last("user@名.example@host", b'@'), Some(("user@名.example", "host")));
+        assert_eq!(split_last("host:", b':'), Some(("host", "")));
+        assert_eq!(split_last("host", b':'), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::message::{cat, decimal, Describe};
+use crate::message::{cat, decimal, parse_decimal, Describe};
 
 /// How deeply arrays and objects may nest before the input is refused.
 pub const MAX_DEPTH: usize = 32;
@@ -40,7 +40,7 @@ impl Json {
     /// The value as an unsigned integer, if it is a number written without fraction or exponent.
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Json::Number(n) if !n.starts_with('-') && n.bytes().all(|b| b.is_ascii_digit()) => n.parse().ok(),
+            Json::Number(n) => parse_decimal(n),
             _ => None,
         }
     }

@@ -1,7 +1,8 @@
 //! Accord: a cookie-consent manager compiled to WebAssembly.
 //!
-//! A pure core (`config`, `consent`, `decide`, `track`, `consent_mode`, `i18n`) that knows nothing of the browser and is
-//! tested natively, under a thin browser shell (`browser`, `ui`, `api`) compiled only for wasm.
+//! A pure core (`config`, `consent`, `decide`, `track`, `consent_mode`, `i18n`, `receipt`,
+//! `message`) that knows nothing of the browser and is tested natively, under a thin browser
+//! shell (`browser`, `ui`, `api`) compiled only for wasm.
 //! Data flows one way: config -> consent -> decisions -> effects on the DOM.
 
 pub mod clock;

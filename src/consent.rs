@@ -3,10 +3,9 @@
 //!
 //! The id and the time come from outside (the shell asks the browser), so this stays pure.
 
-use std::fmt;
 
 use crate::config::Config;
-use crate::message::{cat, decimal, joined, parse_decimal, Describe};
+use crate::message::{cat, decimal, display_by_describe, joined, parse_decimal, Describe};
 
 /// Current version of the cookie encoding.
 pub const FORMAT_VERSION: u32 = 1;
@@ -146,11 +145,7 @@ impl Describe for ChoiceError {
     }
 }
 
-impl fmt::Display for ChoiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(ChoiceError);
 
 impl std::error::Error for ChoiceError {}
 
@@ -296,11 +291,7 @@ impl Describe for DecodeError {
     }
 }
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(DecodeError);
 
 impl std::error::Error for DecodeError {}
 

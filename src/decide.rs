@@ -1,11 +1,10 @@
 //! Decisions from config and consent: whether to ask the visitor, and which categories may
 //! run. A decision never reads the DOM; the shell carries it out.
 
-use std::fmt;
 
 use crate::config::Config;
 use crate::consent::{Consent, DecodeError};
-use crate::message::{cat, decimal, Describe};
+use crate::message::{cat, decimal, display_by_describe, Describe};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
@@ -44,11 +43,7 @@ impl Describe for StaleReason {
     }
 }
 
-impl fmt::Display for StaleReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(StaleReason);
 
 /// Judges the stored cookie value (if any) against the config at time `now_ms`.
 pub fn assess(config: &Config, cookie: Option<&str>, now_ms: u64) -> Stored {

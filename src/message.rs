@@ -10,6 +10,19 @@ pub trait Describe {
     fn describe(&self) -> String;
 }
 
+/// `Display` for types that [`Describe`] themselves, so what native code prints is what the
+/// wasm says.
+macro_rules! display_by_describe {
+    ($($t:ty),+ $(,)?) => {
+        $(impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::message::Describe::describe(self))
+            }
+        })+
+    };
+}
+pub(crate) use display_by_describe;
+
 /// The pieces, one after another.
 pub fn cat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());

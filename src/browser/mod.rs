@@ -9,11 +9,10 @@ pub mod page;
 pub mod receipts;
 pub mod webcrypto;
 
-use std::fmt;
 
 use wasm_bindgen::JsValue;
 
-use crate::message::{cat, Describe};
+use crate::message::{cat, display_by_describe, Describe};
 
 /// A browser API call that failed, naming what we were doing.
 #[derive(Debug)]
@@ -32,11 +31,7 @@ impl Describe for DomError {
     }
 }
 
-impl fmt::Display for DomError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(DomError);
 
 /// Attaches "what we were doing" to a failed browser call.
 pub trait Context<T> {

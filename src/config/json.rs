@@ -5,9 +5,8 @@
 //! the configuration has no fractional numbers, and leaving float parsing out keeps the
 //! wasm small. Not a general-purpose JSON library.
 
-use std::fmt;
 
-use crate::message::{cat, decimal, parse_decimal, Describe};
+use crate::message::{cat, decimal, display_by_describe, parse_decimal, Describe};
 
 /// How deeply arrays and objects may nest before the input is refused.
 pub const MAX_DEPTH: usize = 32;
@@ -61,11 +60,7 @@ impl Describe for SyntaxError {
     }
 }
 
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(SyntaxError);
 
 impl std::error::Error for SyntaxError {}
 

@@ -8,12 +8,11 @@ pub mod json;
 mod read;
 mod text;
 
-use std::fmt;
 
 pub use json::SyntaxError;
 
 use crate::i18n::Key;
-use crate::message::{cat, decimal, joined, Describe};
+use crate::message::{cat, decimal, display_by_describe, joined, Describe};
 pub(crate) use read::is_valid_id;
 pub use text::Text;
 
@@ -352,11 +351,7 @@ impl Describe for Problem {
     }
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(Problem);
 
 impl Describe for ConfigError {
     fn describe(&self) -> String {
@@ -368,11 +363,7 @@ impl Describe for ConfigError {
     }
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(ConfigError);
 
 /// Every problem found in a configuration, in document order.
 #[derive(Debug, Clone, PartialEq)]
@@ -385,11 +376,7 @@ impl Describe for ConfigErrors {
     }
 }
 
-impl fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
+display_by_describe!(ConfigErrors);
 
 impl std::error::Error for ConfigErrors {}
 

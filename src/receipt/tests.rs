@@ -88,3 +88,21 @@ fn texts_shown_differ_by_language_and_cover_the_site_texts() {
     assert!(en.contains("\"Accept all\"") && en.contains("Count visits with cookies"));
     assert!(zh.contains("全部接受") && zh.contains("统计分析"));
 }
+
+/// The exact bytes a receipt signs and the texts it hashes, fixed: a verifier that rebuilds
+/// them from the same config and choice must get the same, so a refactor must not change them. (They follow www/accord-config.json: a change to
+/// the demo's config means writing them again.)
+#[test]
+fn the_payload_and_the_texts_are_byte_for_byte_stable() {
+    let c = config();
+    let k = key();
+    let cases = [
+        (Choice::AcceptAll, include_str!("golden/accept-all.json")),
+        (Choice::Exactly { categories: vec!["personalised".into()], services: vec!["recommend".into()] }, include_str!("golden/separate.json")),
+    ];
+    for (choice, expected) in cases {
+        let consent = Consent::new(&c, &choice, ID.into(), 1_790_000_000_123).unwrap();
+        assert_eq!(canon::to_string(&payload(&c, &consent, &facts(&k, Some("p")))), expected.trim_end());
+    }
+    assert_eq!(texts_shown(&c, &i18n::texts(&c, "zh-CN")), include_str!("golden/texts-zh-CN.json").trim_end());
+}

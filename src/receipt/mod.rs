@@ -7,7 +7,7 @@ pub mod b64;
 pub mod canon;
 
 use crate::config::json::Json;
-use crate::config::{Config, TrackerKind};
+use crate::config::{Category, Config, Service, Text, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{Texts, KEYS};
 use crate::message::{cat, decimal};
@@ -74,11 +74,39 @@ fn n(value: u64) -> Json {
 }
 
 fn obj(members: Vec<(&str, Json)>) -> Json {
-    Json::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    let mut out = Vec::with_capacity(members.len());
+    for (k, v) in members {
+        out.push((k.to_string(), v));
+    }
+    Json::Object(out)
 }
 
-fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> Json {
-    Json::Array(items.into_iter().map(|i| s(i)).collect())
+/// The ids of `items` (categories' or services') for which `keep` holds, as an array. Plain
+/// loops over slices rather than iterator chains: each chain was compiled into the wasm on its own.
+fn ids<T>(items: &[T], id: fn(&T) -> &String, keep: &dyn Fn(&T) -> bool) -> Vec<Json> {
+    let mut out = Vec::new();
+    for item in items {
+        if keep(item) {
+            out.push(s(id(item)));
+        }
+    }
+    out
+}
+
+fn strings(items: &[String]) -> Json {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(s(item));
+    }
+    Json::Array(out)
+}
+
+fn category_id(c: &Category) -> &String {
+    &c.id
+}
+
+fn service_id(sv: &Service) -> &String {
+    &sv.id
 }
 
 /// The receipt payload for `consent`.
@@ -94,49 +122,48 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
     }
     let termination =
         cat(&["Until withdrawn (Privacy settings on the site) or after ", &decimal(config.cookie.expiry_days.into()), " days"]);
-    let granted_services = config.services.iter().filter(|sv| consent.allows_service(&sv.id));
-    let services: Vec<Json> = granted_services
-        .map(|service| {
-            let category = config.category(&service.category);
-            let purpose = category.map_or(service.category.as_str(), |c| c.title.get(lang));
-            let kinds: IdSet = service.cookies.iter().map(|c| kind_name(c.kind)).collect();
-            let third_party = service.provider.as_ref().is_some_and(|p| p != &site.controller);
-            let mut p = vec![
-                ("purpose", s(purpose)),
-                ("purposeCategory", Json::Array(vec![s(&service.category)])),
-                ("consentType", s("EXPLICIT")),
-                ("piiCategory", Json::Array(kinds.iter().map(|k| s(k)).collect())),
-                ("primaryPurpose", Json::Bool(true)),
-                ("termination", s(&termination)),
-                ("thirdPartyDisclosure", Json::Bool(third_party)),
-            ];
-            if let (true, Some(provider)) = (third_party, &service.provider) {
-                p.push(("thirdPartyName", s(provider)));
-            }
-            obj(vec![("service", s(&service.name)), ("serviceId", s(&service.id)), ("purposes", Json::Array(vec![obj(p)]))])
-        })
-        .collect();
+    let mut services = Vec::new();
+    for service in &config.services {
+        if !consent.allows_service(&service.id) {
+            continue;
+        }
+        let category = config.category(&service.category);
+        let purpose = category.map_or(service.category.as_str(), |c| c.title.get(lang));
+        let mut kinds = IdSet::new();
+        for cookie in &service.cookies {
+            kinds.insert(kind_name(cookie.kind).to_string());
+        }
+        let third_party = service.provider.as_ref().is_some_and(|p| p != &site.controller);
+        let mut p = vec![
+            ("purpose", s(purpose)),
+            ("purposeCategory", Json::Array(vec![s(&service.category)])),
+            ("consentType", s("EXPLICIT")),
+            ("piiCategory", strings(kinds.iter().as_slice())),
+            ("primaryPurpose", Json::Bool(true)),
+            ("termination", s(&termination)),
+            ("thirdPartyDisclosure", Json::Bool(third_party)),
+        ];
+        if let (true, Some(provider)) = (third_party, &service.provider) {
+            p.push(("thirdPartyName", s(provider)));
+        }
+        services.push(obj(vec![("service", s(&service.name)), ("serviceId", s(&service.id)), ("purposes", Json::Array(vec![obj(p)]))]));
+    }
 
-    let sensitive: Vec<&String> = config
-        .categories
-        .iter()
-        .filter(|c| c.separate_consent && consent.allows(&c.id))
-        .map(|c| &c.id)
-        .chain(config.services.iter().filter(|sv| sv.separate_consent && consent.allows_service(&sv.id)).map(|sv| &sv.id))
-        .collect();
-    let denied_categories = config.categories.iter().map(|c| &c.id).filter(|id| !consent.allows(id));
-    let denied_services = config.services.iter().map(|sv| &sv.id).filter(|id| !consent.allows_service(id));
+    let mut sensitive = ids(&config.categories, category_id, &|c| c.separate_consent && consent.allows(&c.id));
+    sensitive.extend(ids(&config.services, service_id, &|sv| sv.separate_consent && consent.allows_service(&sv.id)));
+    let denied_categories = ids(&config.categories, category_id, &|c| !consent.allows(&c.id));
+    let denied_services = ids(&config.services, service_id, &|sv| !consent.allows_service(&sv.id));
 
     let accord = obj(vec![
         ("configRevision", n(consent.revision)),
         ("collectedBy", s(facts.method.name())),
         (
             "granted",
-            obj(vec![("categories", strings(&consent.granted)), ("services", strings(&consent.services))]),
+            obj(vec![("categories", strings(consent.granted.iter().as_slice())), ("services", strings(consent.services.iter().as_slice()))]),
         ),
         (
             "denied",
-            obj(vec![("categories", strings(denied_categories)), ("services", strings(denied_services))]),
+            obj(vec![("categories", Json::Array(denied_categories)), ("services", Json::Array(denied_services))]),
         ),
         ("textsSha256", s(facts.texts_sha256)),
         ("globalPrivacyControl", Json::Bool(facts.gpc)),
@@ -157,7 +184,7 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
         ("policyUrl", s(site.policy_url.as_deref().unwrap_or(""))),
         ("services", Json::Array(services)),
         ("sensitive", Json::Bool(!sensitive.is_empty())),
-        ("spiCat", strings(sensitive)),
+        ("spiCat", Json::Array(sensitive)),
         ("accord", accord),
     ])
 }
@@ -190,34 +217,32 @@ pub fn compact(signing_input: &str, signature: &[u8]) -> String {
 /// strings and every category and service text. Its SHA-256 goes into the receipt.
 pub fn texts_shown(config: &Config, texts: &Texts) -> String {
     let lang = texts.lang.as_str();
-    let ui: Vec<(String, Json)> = KEYS.iter().map(|k| (k.name().to_string(), s(texts.get(*k)))).collect();
-    let categories: Vec<(String, Json)> = config
-        .categories
-        .iter()
-        .map(|c| {
-            let mut m = vec![("title", s(c.title.get(lang)))];
-            if let Some(d) = &c.description {
-                m.push(("description", s(d.get(lang))));
-            }
-            (c.id.clone(), obj(m))
-        })
-        .collect();
-    let services: Vec<(String, Json)> = config
-        .services
-        .iter()
-        .map(|sv| {
-            let mut m = vec![("name", s(&sv.name))];
-            if let Some(d) = &sv.description {
-                m.push(("description", s(d.get(lang))));
-            }
-            (sv.id.clone(), obj(m))
-        })
-        .collect();
+    let mut ui = Vec::with_capacity(KEYS.len());
+    for key in KEYS {
+        ui.push((key.name().to_string(), s(texts.get(*key))));
+    }
+    let mut categories = Vec::new();
+    for c in &config.categories {
+        categories.push((c.id.clone(), titled("title", c.title.get(lang), &c.description, lang)));
+    }
+    let mut services = Vec::new();
+    for sv in &config.services {
+        services.push((sv.id.clone(), titled("name", &sv.name, &sv.description, lang)));
+    }
     canon::to_string(&obj(vec![
         ("ui", Json::Object(ui)),
         ("categories", Json::Object(categories)),
         ("services", Json::Object(services)),
     ]))
+}
+
+/// `{"<field>": name, "description": …}`, the description when there is one.
+fn titled(field: &str, name: &str, description: &Option<Text>, lang: &str) -> Json {
+    let mut m = vec![(field, s(name))];
+    if let Some(d) = description {
+        m.push(("description", s(d.get(lang))));
+    }
+    obj(m)
 }
 
 #[cfg(test)]

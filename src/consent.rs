@@ -42,6 +42,11 @@ impl IdSet {
         self.0.iter()
     }
 
+    /// The ids in order, as a vector.
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+
     /// The greatest id.
     pub fn last(&self) -> Option<&String> {
         self.0.last()

@@ -19,13 +19,26 @@ fn html(doc: &Document) -> Result<&HtmlDocument, DomError> {
     doc.dyn_ref::<HtmlDocument>().context("use document.cookie on this document")
 }
 
+/// Each cookie the page can see, as (name, value), in `document.cookie`'s order.
+pub fn pairs(doc: &Document) -> Result<Vec<(String, String)>, DomError> {
+    let all = html(doc)?.cookie().context("read document.cookie")?;
+    let mut out = Vec::new();
+    for pair in all.split(';') {
+        if let Some((k, v)) = pair.trim().split_once('=') {
+            out.push((k.to_string(), v.to_string()));
+        }
+    }
+    Ok(out)
+}
+
 /// The value of the first cookie called `name`, if any.
 pub fn read(doc: &Document, name: &str) -> Result<Option<String>, DomError> {
-    let all = html(doc)?.cookie().context("read document.cookie")?;
-    Ok(all.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    }))
+    for (k, v) in pairs(doc)? {
+        if k == name {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
 }
 
 /// Writes `name=value` on path `/` with `SameSite=Lax`.
@@ -39,12 +52,6 @@ pub fn write(doc: &Document, name: &str, value: &str, attrs: &Attributes) -> Res
         cookie.push_str("; Secure");
     }
     html(doc)?.set_cookie(&cookie).context("write document.cookie")
-}
-
-/// The names of the cookies the page can see.
-pub fn names(doc: &Document) -> Result<Vec<String>, DomError> {
-    let all = html(doc)?.cookie().context("read document.cookie")?;
-    Ok(all.split(';').filter_map(|pair| pair.trim().split_once('=').map(|(k, _)| k.to_string())).collect())
 }
 
 /// Deletes cookie `name` as set with this domain (`None`: host-only) and path.

@@ -14,18 +14,25 @@ use crate::decide;
 pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec<String>, DomError> {
     let location = page::window()?.location();
     let host = location.hostname().context("read the host name")?;
-    let path = location.pathname().context("read the path")?;
-    let present = cookie::names(doc)?;
+    let paths = paths(&location.pathname().context("read the path")?);
+    let present = cookie::pairs(doc)?;
     let storage = page::window()?.local_storage().ok().flatten();
     let mut erased = IdSet::new();
-    for service in config.services.iter().filter(|s| !decide::may_run_service(config, Some(consent), &s.id)) {
+    for service in &config.services {
+        if decide::may_run_service(config, Some(consent), &service.id) {
+            continue;
+        }
         for rule in &service.cookies {
             match rule.kind {
                 TrackerKind::Cookie => {
-                    for name in present.iter().filter(|n| glob_matches(&rule.name, n)) {
-                        for domain in domains(&host, rule.domain.as_deref()) {
-                            for path in paths(&path) {
-                                cookie::expire(doc, name, domain.as_deref(), &path)?;
+                    let domains = domains(&host, rule.domain.as_deref());
+                    for (name, _) in &present {
+                        if !glob_matches(&rule.name, name) {
+                            continue;
+                        }
+                        for domain in &domains {
+                            for path in &paths {
+                                cookie::expire(doc, name, domain.as_deref(), path)?;
                             }
                         }
                         erased.insert(name.clone());
@@ -33,9 +40,16 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                 }
                 TrackerKind::LocalStorage => {
                     let Some(storage) = &storage else { continue };
-                    let keys: Vec<String> =
-                        (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).collect();
-                    for key in keys.into_iter().filter(|k| glob_matches(&rule.name, k)) {
+                    // The matching keys first, then their removal: removing shifts the indexes.
+                    let mut keys = Vec::new();
+                    for i in 0..storage.length().unwrap_or(0) {
+                        if let Ok(Some(key)) = storage.key(i) {
+                            if glob_matches(&rule.name, &key) {
+                                keys.push(key);
+                            }
+                        }
+                    }
+                    for key in keys {
                         let _ = storage.remove_item(&key);
                         erased.insert(key);
                     }
@@ -44,7 +58,7 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
             }
         }
     }
-    Ok(erased.into_iter().collect())
+    Ok(erased.into_vec())
 }
 
 /// Host-only (`None`), the host and each parent domain, and a declared domain.
@@ -62,15 +76,19 @@ fn domains(host: &str, declared: Option<&str>) -> Vec<Option<String>> {
     out
 }
 
-/// `/`, then `/a`, `/a/b` for a page at `/a/b/c`.
+/// `/`, then each directory down to the page's: `/a` and `/a/b` for a page at `/a/b/c` or
+/// `/a/b/`. The last is the path a cookie gets when a script sets it without one (the
+/// default-path of RFC 6265, 5.1.4: up to the last `/`).
 fn paths(path: &str) -> Vec<String> {
     let mut out = vec!["/".to_string()];
+    let dir = &path[..path.bytes().rposition(|b| b == b'/').unwrap_or(0)];
     let mut prefix = String::new();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    for segment in segments.iter().take(segments.len().saturating_sub(1)) {
-        prefix.push('/');
-        prefix.push_str(segment);
-        out.push(prefix.clone());
+    for segment in dir.split('/') {
+        if !segment.is_empty() {
+            prefix.push('/');
+            prefix.push_str(segment);
+            out.push(prefix.clone());
+        }
     }
     out
 }

@@ -126,7 +126,7 @@ test('after Accept all each tracker fires exactly once', async () => {
   await context.close();
 });
 
-test('withdrawal deletes the refused services\' cookies on the host and the parent domain, and their storage', async () => {
+test('withdrawal deletes the refused services\' cookies on the host and the parent domain, on / and the page\'s directory, and their storage', async () => {
   const server = new URL(BASE);
   const resolver = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -143,9 +143,12 @@ test('withdrawal deletes the refused services\' cookies on the host and the pare
     document.cookie = 'lt_stats_visit=1; Path=/; Domain=accord.test';
     document.cookie = 'lt_ad_click=2; Path=/; Domain=accord.test';
     document.cookie = 'lt_basket=tea; Path=/';
+    // No Path: the page is /en/, so the cookie's default path is /en (RFC 6265 5.1.4).
+    document.cookie = 'lt_ad_click=3';
     localStorage.setItem('lt_reco_profile', '{}');
   });
   const before = (await context.cookies()).map((c) => `${c.name}@${c.domain}`).sort();
+  assert.ok((await context.cookies()).some((c) => c.name === 'lt_ad_click' && c.path === '/en'), 'a cookie on the page\'s own directory is there before');
   for (const c of ['lt_stats_id@shop.accord.test', 'lt_stats_visit@.accord.test', 'lt_ad_click@.accord.test', 'lt_ad_click@shop.accord.test']) {
     assert.ok(before.includes(c), `${c} is there before: ${before}`);
   }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document};
 
+use crate::browser::js::{self, object, set};
 use crate::browser::{cookie, erase, gate, page, receipts, DomError};
 use crate::config::Config;
 use crate::consent::{Choice, Consent, IdSet};
@@ -155,7 +156,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
     gated?;
     let change = change_js(before.as_ref(), &consent, &erased);
-    if js_sys::Reflect::get(&change, &"reload".into()).is_ok_and(|r| r.is_truthy()) {
+    if js::get(&change, "reload").is_truthy() {
         report(ui.offer_reload());
     }
     page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)?;
@@ -169,23 +170,25 @@ fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> Js
     let empty = IdSet::new();
     let (cats_before, svcs_before) = before.map_or((&empty, &empty), |b| (&b.granted, &b.services));
     let diff = |a: &IdSet, b: &IdSet| -> js_sys::Array {
-        a.difference(b).map(|s| JsValue::from_str(s)).collect()
+        let out = js_sys::Array::new();
+        for id in a.as_slice() {
+            if !b.contains(id) {
+                out.push(&JsValue::from_str(id));
+            }
+        }
+        out
     };
-    let pair = |cats: js_sys::Array, svcs: js_sys::Array| {
-        let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &"categories".into(), &cats);
-        let _ = js_sys::Reflect::set(&o, &"services".into(), &svcs);
-        o
-    };
+    let pair = |cats: &js_sys::Array, svcs: &js_sys::Array| object(&[("categories", cats), ("services", svcs)]);
     let withdrawn_cats = diff(cats_before, &after.granted);
     let withdrawn_svcs = diff(svcs_before, &after.services);
     let reload = withdrawn_cats.length() > 0 || withdrawn_svcs.length() > 0;
-    let out = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&out, &"granted".into(), &pair(diff(&after.granted, cats_before), diff(&after.services, svcs_before)));
-    let _ = js_sys::Reflect::set(&out, &"withdrawn".into(), &pair(withdrawn_cats, withdrawn_svcs));
-    let _ = js_sys::Reflect::set(&out, &"erased".into(), &erased.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>());
-    let _ = js_sys::Reflect::set(&out, &"reload".into(), &JsValue::from_bool(reload));
-    out.into()
+    object(&[
+        ("granted", &pair(&diff(&after.granted, cats_before), &diff(&after.services, svcs_before))),
+        ("withdrawn", &pair(&withdrawn_cats, &withdrawn_svcs)),
+        ("erased", &js::strings(erased)),
+        ("reload", &JsValue::from_bool(reload)),
+    ])
+    .into()
 }
 
 fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomError> {
@@ -339,9 +342,6 @@ pub fn consent() -> JsValue {
 
 fn consent_js(config: &Config, consent: Option<&Consent>) -> JsValue {
     let Some(consent) = consent else { return JsValue::NULL };
-    let set = |obj: &js_sys::Object, key: &str, value: &JsValue| {
-        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
-    };
     let categories = js_sys::Object::new();
     for category in &config.categories {
         set(&categories, &category.id, &JsValue::from_bool(consent.allows(&category.id)));

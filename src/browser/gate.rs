@@ -82,9 +82,7 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
         }
     }
     // The nonce is hidden from getAttribute once parsed; copy the property.
-    if let Ok(nonce) = js_sys::Reflect::get(placeholder, &JsValue::from_str("nonce")) {
-        let _ = js_sys::Reflect::set(&script, &JsValue::from_str("nonce"), &nonce);
-    }
+    super::js::set(&script, "nonce", &super::js::get(placeholder, "nonce"));
     let external = placeholder.has_attribute("src");
     if !external {
         script.set_text(&placeholder.text_content().unwrap_or_default()).context("copy an inline script")?;
@@ -132,7 +130,7 @@ fn load_url(el: &Element) -> Result<(), DomError> {
 
 fn finish(script: &HtmlScriptElement, settled: Result<JsValue, JsValue>) -> Result<(), DomError> {
     let event = settled.unwrap_or(JsValue::NULL);
-    let kind = js_sys::Reflect::get(&event, &JsValue::from_str("type")).ok().and_then(|t| t.as_string());
+    let kind = super::js::get(&event, "type").as_string();
     if kind.as_deref() == Some("load") {
         script.set_attribute(STATE, "loaded").context("mark a gated script")
     } else {

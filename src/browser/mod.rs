@@ -5,6 +5,7 @@ pub mod cookie;
 pub mod erase;
 pub mod gate;
 pub mod idb;
+pub mod js;
 pub mod page;
 pub mod receipts;
 pub mod webcrypto;
@@ -55,8 +56,7 @@ pub fn describe(e: &JsValue) -> String {
     if let Some(s) = e.as_string() {
         return s;
     }
-    js_sys::Reflect::get(e, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
+    js::get(e, "message")
+        .as_string()
         .unwrap_or_else(|| "unknown error".into())
 }

@@ -65,7 +65,7 @@ pub fn error(message: &str) {
 /// `navigator.globalPrivacyControl`, the browser's Global Privacy Control signal.
 pub fn global_privacy_control() -> bool {
     let Ok(w) = window() else { return false };
-    js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("globalPrivacyControl")).is_ok_and(|v| v.is_truthy())
+    super::js::get(&w.navigator(), "globalPrivacyControl").is_truthy()
 }
 
 /// `gtag('consent', 'update', {signal: 'granted' | 'denied', …})`, when the page has gtag (the
@@ -75,12 +75,12 @@ pub fn consent_mode_update(state: &[(String, bool)]) {
         return;
     }
     let Ok(w) = window() else { return };
-    let Ok(gtag) = js_sys::Reflect::get(&w, &JsValue::from_str("gtag")) else { return };
+    let gtag = super::js::get(&w, "gtag");
     let Some(gtag) = gtag.dyn_ref::<js_sys::Function>() else { return };
     let update = js_sys::Object::new();
     for (signal, granted) in state {
         let value = if *granted { "granted" } else { "denied" };
-        let _ = js_sys::Reflect::set(&update, &JsValue::from_str(signal), &JsValue::from_str(value));
+        super::js::set(&update, signal, &JsValue::from_str(value));
     }
     if let Err(e) = gtag.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &update) {
         warn(&cat(&["gtag('consent', 'update') failed: ", &super::describe(&e)]));

@@ -14,7 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{idb, page, webcrypto, Context, DomError};
+use super::js::{get, set};
+use super::{idb, js, page, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
@@ -32,14 +33,6 @@ thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     /// Receipts not yet delivered, for the `pagehide` beacon (which cannot wait for IndexedDB).
     static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(obj: &JsValue, key: &str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
@@ -119,9 +112,8 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     set(&record, "delivered", &JsValue::FALSE);
     set(&record, "attempts", &JsValue::from_f64(0.0));
     set(&record, "countersignature", &JsValue::NULL);
-    let granted = |ids: &crate::consent::IdSet| ids.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
-    set(&record, "categories", &granted(&consent.granted));
-    set(&record, "services", &granted(&consent.services));
+    set(&record, "categories", &js::strings(consent.granted.as_slice()));
+    set(&record, "services", &js::strings(consent.services.as_slice()));
     idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;
     if config.receipt_endpoint.is_some() {
         PENDING.with(|p| p.borrow_mut().push(jws));

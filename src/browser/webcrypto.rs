@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
 
+use super::js::{get, object};
 use super::{idb, page, Context, DomError};
 use crate::receipt::{b64, PublicKey};
 
@@ -18,18 +19,6 @@ pub struct VisitorKey {
 
 fn subtle() -> Result<SubtleCrypto, DomError> {
     Ok(page::window()?.crypto().context("reach window.crypto")?.subtle())
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn object(members: &[(&str, &JsValue)]) -> js_sys::Object {
-    let o = js_sys::Object::new();
-    for (k, v) in members {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
 }
 
 pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {

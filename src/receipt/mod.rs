@@ -138,7 +138,7 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
             ("purpose", s(purpose)),
             ("purposeCategory", Json::Array(vec![s(&service.category)])),
             ("consentType", s("EXPLICIT")),
-            ("piiCategory", strings(kinds.iter().as_slice())),
+            ("piiCategory", strings(kinds.as_slice())),
             ("primaryPurpose", Json::Bool(true)),
             ("termination", s(&termination)),
             ("thirdPartyDisclosure", Json::Bool(third_party)),
@@ -159,7 +159,7 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
         ("collectedBy", s(facts.method.name())),
         (
             "granted",
-            obj(vec![("categories", strings(consent.granted.iter().as_slice())), ("services", strings(consent.services.iter().as_slice()))]),
+            obj(vec![("categories", strings(consent.granted.as_slice())), ("services", strings(consent.services.as_slice()))]),
         ),
         (
             "denied",

@@ -6,14 +6,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::dom::{append, el};
+use crate::browser::js::get;
 use crate::browser::{page, receipts, Context, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
 use crate::message::joined;
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
 
 pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
     let all = js_sys::Array::from(&receipts::list().await?);

@@ -1,0 +1,33 @@
+//! Plain JavaScript objects and arrays, read and built from Rust: the shapes `window.Accord`,
+//! the receipt store, WebCrypto and gtag exchange. One set of helpers, so each shape costs the
+//! wasm one call per member and no iterator code of its own.
+
+use wasm_bindgen::JsValue;
+
+/// `obj[key]`, or `undefined` (also when reading it throws).
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value`; an object that refuses it is left as it is.
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// `{key: value, …}` in this order.
+pub fn object(members: &[(&str, &JsValue)]) -> js_sys::Object {
+    let out = js_sys::Object::new();
+    for (key, value) in members {
+        set(&out, key, value);
+    }
+    out
+}
+
+/// An array of these strings.
+pub fn strings(items: &[String]) -> js_sys::Array {
+    let out = js_sys::Array::new();
+    for item in items {
+        out.push(&JsValue::from_str(item));
+    }
+    out
+}

@@ -19,14 +19,15 @@ pub const SIGNALS: [&str; 7] = [
 /// required categories alone are granted.
 pub fn state(config: &Config, consent: Option<&Consent>) -> Vec<(String, bool)> {
     let Some(mapping) = &config.consent_mode else { return Vec::new() };
-    mapping
-        .iter()
-        .map(|(signal, categories)| {
-            let granted = !categories.is_empty()
-                && categories.iter().all(|id| crate::decide::may_run(config, consent, id));
-            (signal.clone(), granted)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(mapping.len());
+    for (signal, categories) in mapping {
+        let mut granted = !categories.is_empty();
+        for id in categories {
+            granted &= crate::decide::may_run(config, consent, id);
+        }
+        out.push((signal.clone(), granted));
+    }
+    out
 }
 
 #[cfg(test)]

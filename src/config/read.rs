@@ -318,11 +318,12 @@ fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key,
         let path = join("languages", i);
         match item {
             Json::String(tag) => {
-                let known = BUILT_IN_LANGUAGES
-                    .iter()
-                    .map(|b| b.to_string())
-                    .chain(translations.iter().map(|(l, _)| l.clone()))
-                    .find(|l| l.eq_ignore_ascii_case(tag));
+                let mut known = None;
+                for lang in BUILT_IN_LANGUAGES.iter().copied().chain(translations.iter().map(|(l, _)| l.as_str())) {
+                    if known.is_none() && lang.eq_ignore_ascii_case(tag) {
+                        known = Some(lang.to_string());
+                    }
+                }
                 match known {
                     Some(lang) if out.contains(&lang) => r.fail(path, Problem::Duplicate(tag.clone())),
                     Some(lang) => out.push(lang),
@@ -544,20 +545,22 @@ fn read_consent_mode(r: &mut Reader, root: &Obj, categories: &[Category]) -> Opt
 }
 
 fn default_consent_mode(categories: &[Category]) -> Vec<(String, Vec<String>)> {
-    let has = |id: &str| categories.iter().any(|c| c.id == id);
-    let required = categories.iter().find(|c| c.required).map(|c| c.id.clone());
-    crate::consent_mode::SIGNALS
-        .iter()
-        .map(|signal| {
-            let category = match *signal {
-                "ad_storage" | "ad_user_data" | "ad_personalization" => Some("marketing".to_string()),
-                "analytics_storage" => Some("analytics".to_string()),
-                "functionality_storage" | "personalization_storage" => Some("preferences".to_string()),
-                _ => required.clone(),
-            };
-            (signal.to_string(), category.filter(|c| has(c)).into_iter().collect())
-        })
-        .collect()
+    let required = categories.iter().find(|c| c.required).map(|c| c.id.as_str());
+    let mut out = Vec::with_capacity(crate::consent_mode::SIGNALS.len());
+    for signal in crate::consent_mode::SIGNALS {
+        let category = match signal {
+            "ad_storage" | "ad_user_data" | "ad_personalization" => Some("marketing"),
+            "analytics_storage" => Some("analytics"),
+            "functionality_storage" | "personalization_storage" => Some("preferences"),
+            _ => required,
+        };
+        let mut ids = Vec::new();
+        if let Some(id) = category.filter(|id| categories.iter().any(|c| c.id == *id)) {
+            ids.push(id.to_string());
+        }
+        out.push((signal.to_string(), ids));
+    }
+    out
 }
 
 fn read_gpc(r: &mut Reader, root: &Obj, categories: &[Category]) -> GpcSettings {

@@ -115,8 +115,7 @@ fn on_action(action: Action) {
         Action::GrantService(id) => {
             // The current choice, plus this one service.
             let current = APP.with(|app| app.borrow().as_ref().and_then(|a| a.consent.clone()));
-            let (categories, mut services): (Vec<String>, Vec<String>) =
-                current.map(|c| (c.granted.into_iter().collect(), c.services.into_iter().collect())).unwrap_or_default();
+            let (categories, mut services) = current.map(|c| (c.granted.into_vec(), c.services.into_vec())).unwrap_or_default();
             services.push(id);
             Choice::Exactly { categories, services }
         }

@@ -177,19 +177,38 @@ impl Ui {
     }
 
     fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
-        let Ok(list) = self.0.root.query_selector_all(&cat(&["input[data-", kind, "]"])) else { return Vec::new() };
-        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlInputElement>().ok()).collect()
+        let mut out = Vec::new();
+        if let Ok(list) = self.0.root.query_selector_all(&cat(&["input[data-", kind, "]"])) {
+            for i in 0..list.length() {
+                if let Some(input) = list.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) {
+                    out.push(input);
+                }
+            }
+        }
+        out
     }
 
     fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
-        self.inputs(kind).into_iter().find(|i| i.get_attribute(&cat(&["data-", kind])).as_deref() == Some(id))
+        let attr = cat(&["data-", kind]);
+        for input in self.inputs(kind) {
+            if input.get_attribute(&attr).as_deref() == Some(id) {
+                return Some(input);
+            }
+        }
+        None
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
     fn switches_on(&self) -> Option<(IdSet, IdSet)> {
         let on = |kind: &str| -> IdSet {
             let attr = cat(&["data-", kind]);
-            self.inputs(kind).iter().filter(|i| i.checked()).filter_map(|i| i.get_attribute(&attr)).collect()
+            let mut set = IdSet::new();
+            for input in self.inputs(kind) {
+                if let Some(id) = input.get_attribute(&attr).filter(|_| input.checked()) {
+                    set.insert(id);
+                }
+            }
+            set
         };
         let categories = on("category");
         (!self.inputs("category").is_empty()).then(|| (categories, on("service")))
@@ -198,8 +217,10 @@ impl Ui {
     fn set_switches(&self, categories: &IdSet, services: &IdSet) {
         for (kind, on) in [("category", categories), ("service", services)] {
             let attr = cat(&["data-", kind]);
-            for input in self.inputs(kind).iter().filter(|i| !i.disabled()) {
-                input.set_checked(input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
+            for input in self.inputs(kind) {
+                if !input.disabled() {
+                    input.set_checked(input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
+                }
             }
         }
     }
@@ -356,10 +377,7 @@ impl Ui {
             Some("reject-all") => self.report(Action::RejectAll),
             Some("save") => {
                 let (categories, services) = self.switches_on().unwrap_or_default();
-                self.report(Action::Save {
-                    categories: categories.into_iter().collect(),
-                    services: services.into_iter().collect(),
-                });
+                self.report(Action::Save { categories: categories.into_vec(), services: services.into_vec() });
             }
             Some("preferences") | Some("floating") => self.open(Open::Panel)?,
             Some("close") => self.close_panel()?,

@@ -543,29 +543,25 @@ impl Ui {
     }
 
     fn listen(&self) -> Result<(), DomError> {
-        let root = &self.0.root;
+        // One listener for the UI's clicks and changes: each closure handed to JavaScript
+        // costs the wasm its own glue.
         let ui = self.clone();
-        on(root.as_ref(), "click", move |e: web_sys::Event| {
+        let clicked_or_changed = move |e: web_sys::Event| {
             if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                report_error(ui.on_click(&target));
+                report_error(if e.type_() == "click" { ui.on_click(&target) } else { ui.on_change(&target) });
             }
-        })?;
-        let ui = self.clone();
-        on(root.as_ref(), "change", move |e: web_sys::Event| {
-            if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                report_error(ui.on_change(&target));
-            }
-        })?;
+        };
+        on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed)?;
         // On the document, so Tab is kept in a modal dialog even when focus starts on the page.
         let ui = self.clone();
-        on(self.0.doc.as_ref(), "keydown", move |e: web_sys::Event| {
+        on(self.0.doc.as_ref(), &["keydown"], move |e: web_sys::Event| {
             if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
                 report_error(ui.on_key(key));
             }
         })?;
         // Any element of the page with data-accord-open reopens the panel.
         let ui = self.clone();
-        on(self.0.doc.as_ref(), "click", move |e: web_sys::Event| {
+        on(self.0.doc.as_ref(), &["click"], move |e: web_sys::Event| {
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
             if let Ok(Some(_)) = target.closest("[data-accord-open]") {
                 e.prevent_default();
@@ -575,9 +571,11 @@ impl Ui {
     }
 }
 
-fn on(target: &web_sys::EventTarget, event: &str, handler: impl Fn(web_sys::Event) + 'static) -> Result<(), DomError> {
+fn on(target: &web_sys::EventTarget, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) -> Result<(), DomError> {
     let closure = Closure::<dyn Fn(web_sys::Event)>::new(handler);
-    target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).context("listen for events")?;
+    for event in events {
+        target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).context("listen for events")?;
+    }
     // The UI lives as long as the page.
     closure.forget();
     Ok(())
@@ -603,9 +601,12 @@ fn focus(target: Option<Element>) {
 /// The elements Tab can reach in `dialog`, in order (rendered ones only: not in a closed
 /// `<details>` or a hidden part).
 fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
-    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return Vec::new() };
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
-        .filter(|e| e.offset_parent().is_some())
-        .collect()
+    let mut out = Vec::new();
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return out };
+    for i in 0..list.length() {
+        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()).filter(|e| e.offset_parent().is_some()) {
+            out.push(e);
+        }
+    }
+    out
 }

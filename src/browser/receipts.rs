@@ -128,7 +128,10 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
     let stored = idb::all(&db, idb::RECEIPTS).await?;
     let mut pending = Vec::new();
     let mut failed_attempts = None;
-    for record in stored.iter().filter(|r| !get(r, "delivered").is_truthy() && !get(r, "refused").is_truthy()) {
+    for record in stored.iter() {
+        if get(&record, "delivered").is_truthy() || get(&record, "refused").is_truthy() {
+            continue;
+        }
         let jws = get(&record, "jws").as_string().unwrap_or_default();
         if failed_attempts.is_some() {
             pending.push(jws);

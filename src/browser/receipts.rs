@@ -214,11 +214,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
 }
 
 fn retry_later(endpoint: String, attempts: f64) {
-    // 1 s after the first failure, doubling up to a minute, plus up to 1 s of jitter. A shift,
-    // not `powf`: wasm has no pow instruction, and the software one with its 4 KB table of
-    // powers of two was 3.3 KB of the wasm's gzip.
-    let doublings = (attempts - 1.0).clamp(0.0, 6.0) as u32;
-    let delay = f64::from((1000u32 << doublings).min(60_000)) + js_sys::Math::random() * 1000.0;
+    let delay = receipt::retry_delay_ms(attempts as u32, js_sys::Math::random());
     let again = Closure::once_into_js(move || enqueue(deliver(endpoint)));
     if let Ok(w) = page::window() {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);

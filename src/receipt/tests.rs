@@ -106,3 +106,16 @@ fn the_payload_and_the_texts_are_byte_for_byte_stable() {
     }
     assert_eq!(texts_shown(&c, &i18n::texts(&c, "zh-CN")), include_str!("golden/texts-zh-CN.json").trim_end());
 }
+
+#[test]
+fn retries_wait_a_second_then_double_up_to_a_minute_plus_jitter() {
+    let waits: Vec<u32> = (1..=9).map(|attempts| retry_delay_ms(attempts, 0.0)).collect();
+    assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    assert_eq!(retry_delay_ms(0, 0.0), 1_000, "no failure counted yet: the first wait");
+    assert_eq!(retry_delay_ms(u32::MAX, 0.0), 60_000, "never more than a minute, never an overflow");
+    assert_eq!(retry_delay_ms(3, 0.5), 4_500);
+    assert_eq!(retry_delay_ms(7, 0.999), 60_999);
+    assert_eq!(retry_delay_ms(1, 7.0), 2_000, "jitter is at most a second");
+    assert_eq!(retry_delay_ms(1, -1.0), 1_000);
+    assert_eq!(retry_delay_ms(1, f64::NAN), 1_000, "a NaN jitter adds nothing");
+}

@@ -1,7 +1,7 @@
 //! Activation of gated elements once their category may run:
-//! - `<script type="text/plain" data-category="…">` placeholders become real scripts, one after
-//!   another in document order (an external script finishes loading before the next one is
-//!   inserted, as a parser would; `async` ones do not hold the others back);
+//! - `<script type="text/plain" data-category="…">` placeholders become real scripts that run in
+//!   document order, as a parser's would: external ones are fetched all at once and run in
+//!   order, an inline one waits for the external ones before it, `async` ones keep no order;
 //! - `<iframe data-src>`, `<img data-src>` (pixels) and `<link data-href>` get their URL.
 //!
 //! A placeholder with `data-service` runs only when that service is granted (its category
@@ -53,20 +53,43 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
     Ok(runnable)
 }
 
-/// Runs the placeholders one after another. A script that fails to load is reported and
-/// does not stop the ones after it.
+/// Runs the placeholders in document order. External scripts are inserted as soon as they
+/// are reached, with `async = false`: the browser fetches them all at once and runs them in
+/// the order they were inserted, as it does for the scripts in a page's HTML. An inline script
+/// runs the moment it is inserted, so it first waits until the external scripts before it have
+/// run. A script that fails to load is reported and does not stop the ones after it. Resolves
+/// once every script has run or failed (an `async` one may still be loading).
 pub async fn run_in_order(doc: Document, placeholders: Vec<Element>) {
+    // The last external script inserted in order: the ones before it have run when it has.
+    let mut last: Option<js_sys::Promise> = None;
     for placeholder in placeholders {
-        if let Err(e) = run_one(&doc, &placeholder).await {
-            page::error(&e.describe());
-            let _ = placeholder.set_attribute(STATE, "failed");
+        if placeholder.tag_name() == "SCRIPT" && !placeholder.has_attribute("src") {
+            settle(&mut last).await;
         }
+        match start(&doc, &placeholder) {
+            Ok(Some(settled)) => last = Some(settled),
+            Ok(None) => {}
+            Err(e) => {
+                page::error(&e.describe());
+                let _ = placeholder.set_attribute(STATE, "failed");
+            }
+        }
+    }
+    settle(&mut last).await;
+}
+
+async fn settle(last: &mut Option<js_sys::Promise>) {
+    if let Some(settled) = last.take() {
+        let _ = JsFuture::from(settled).await;
     }
 }
 
-async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> {
+/// Puts the real element in the placeholder's place. For an external script that keeps its
+/// place in the order, returns a promise of its `load` or `error` event.
+fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise>, DomError> {
     if placeholder.tag_name() != "SCRIPT" {
-        return load_url(placeholder);
+        load_url(placeholder)?;
+        return Ok(None);
     }
     let script: HtmlScriptElement =
         doc.create_element("script").context("create a script")?.dyn_into().map_err(|_| DomError {
@@ -83,13 +106,19 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
     }
     // The nonce is hidden from getAttribute once parsed; copy the property.
     super::js::set(&script, "nonce", &super::js::get(placeholder, "nonce"));
-    let external = placeholder.has_attribute("src");
-    if !external {
+    if !placeholder.has_attribute("src") {
         script.set_text(&placeholder.text_content().unwrap_or_default()).context("copy an inline script")?;
         script.set_attribute(STATE, "ran").context("mark a gated script")?;
         // An inline script runs as it is inserted.
-        return placeholder.replace_with_with_node_1(&script).context("insert a gated script");
+        placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
+        return Ok(None);
     }
+    let ordered = !placeholder.has_attribute("async");
+    if ordered {
+        // A script made by a script is async unless told otherwise; this one keeps its place.
+        super::js::set(&script, "async", &JsValue::FALSE);
+    }
+    watch(&script)?;
     script.set_attribute(STATE, "loading").context("mark a gated script")?;
     let settled = js_sys::Promise::new(&mut |resolve, _reject| {
         let _ = script.add_event_listener_with_callback("load", &resolve);
@@ -98,17 +127,28 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
     placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
     if script.has_attribute("data-accord-held") {
         // Its category may run, but its URL is a tracker of a service that may not: the
-        // loader holds it and will load it if that service is granted. Nothing to wait for.
-        return script.set_attribute(STATE, "held").context("mark a gated script");
+        // loader holds it (its src is not set yet, so it holds no place in the order either)
+        // and will load it if that service is granted. Nothing to wait for.
+        script.set_attribute(STATE, "held").context("mark a gated script")?;
+        return Ok(None);
     }
-    if placeholder.has_attribute("async") {
-        // An async script keeps no order: do not hold the others back for it.
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = finish(&script, JsFuture::from(settled).await);
+    // An async script keeps no order: the others are not held back for it.
+    Ok(ordered.then_some(settled))
+}
+
+/// Marks `el` `loaded` or `failed` when the browser says so; a script that fails is reported.
+fn watch(el: &Element) -> Result<(), DomError> {
+    for (event, state) in [("load", "loaded"), ("error", "failed")] {
+        let target = el.clone();
+        let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = target.set_attribute(STATE, state);
+            if state == "failed" && target.tag_name() == "SCRIPT" {
+                page::error(&cat(&["could not load gated script: ", &super::js::get(&target, "src").as_string().unwrap_or_default()]));
+            }
         });
-        return Ok(());
+        el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;
     }
-    finish(&script, JsFuture::from(settled).await)
+    Ok(())
 }
 
 /// An iframe, image or stylesheet: moves `data-src`/`data-href` to the real attribute and
@@ -116,25 +156,8 @@ async fn run_one(doc: &Document, placeholder: &Element) -> Result<(), DomError> 
 fn load_url(el: &Element) -> Result<(), DomError> {
     let (from, to) = if el.tag_name() == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
     let url = el.get_attribute(from).unwrap_or_default();
-    for (event, state) in [("load", "loaded"), ("error", "failed")] {
-        let target = el.clone();
-        let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = target.set_attribute(STATE, state);
-        });
-        el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;
-    }
+    watch(el)?;
     el.set_attribute(STATE, "allowed").context("mark a gated element")?;
     el.remove_attribute(from).context("move a gated URL")?;
     el.set_attribute(to, &url).context("move a gated URL")
-}
-
-fn finish(script: &HtmlScriptElement, settled: Result<JsValue, JsValue>) -> Result<(), DomError> {
-    let event = settled.unwrap_or(JsValue::NULL);
-    let kind = super::js::get(&event, "type").as_string();
-    if kind.as_deref() == Some("load") {
-        script.set_attribute(STATE, "loaded").context("mark a gated script")
-    } else {
-        script.set_attribute(STATE, "failed").context("mark a gated script")?;
-        Err(DomError { action: "load gated script", detail: script.src() })
-    }
 }

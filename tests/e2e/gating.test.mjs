@@ -170,6 +170,45 @@ function dataLayer(page) {
   return page.evaluate(() => window.dataLayer.map((e) => (e && typeof e === 'object' && 'callee' in e ? Array.from(e) : e)));
 }
 
+test('gated external scripts are fetched at once and run in document order; an inline one waits for them; a failed one is reported', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const requested = [];
+  let releaseSlow;
+  const slowHeld = new Promise((resolve) => { releaseSlow = resolve; });
+  await page.route(`${BASE}order/`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><html lang="en"><head>
+    <script src="/accord/accord.js" data-config="/accord-config.json"></script>
+    </head><body><p>order</p>
+    <script type="text/plain" data-category="analytics" src="/order/slow.js"></script>
+    <script type="text/plain" data-category="analytics" src="/order/missing.js"></script>
+    <script type="text/plain" data-category="analytics" src="/order/fast.js"></script>
+    <script type="text/plain" data-category="analytics">(window.__order = window.__order || []).push('inline');</script>
+    </body></html>` }));
+  await page.route(`${BASE}order/*.js`, async (r) => {
+    const name = new URL(r.request().url()).pathname.split('/').pop();
+    requested.push(name);
+    if (name === 'slow.js') await slowHeld;
+    if (name === 'missing.js') return r.fulfill({ status: 404, contentType: 'text/plain', body: 'gone' });
+    await r.fulfill({ contentType: 'text/javascript', body: `(window.__order = window.__order || []).push('${name}');` });
+  });
+  await visit(page, '/order/');
+  assert.deepEqual(requested, [], 'nothing before a choice');
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  for (let waited = 0; !requested.includes('fast.js') && waited < 5000; waited += 50) await page.waitForTimeout(50);
+  assert.deepEqual(requested, ['slow.js', 'missing.js', 'fast.js'], 'the later scripts are fetched while the first is still loading');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__order), undefined, 'nothing runs before the first script has');
+  releaseSlow();
+  await page.waitForFunction(() => window.__order?.length === 3);
+  assert.deepEqual(await page.evaluate(() => window.__order), ['slow.js', 'fast.js', 'inline']);
+  const states = await page.evaluate(() => [...document.querySelectorAll('body script')].map((s) => s.getAttribute('data-accord-state')));
+  assert.deepEqual(states, ['loaded', 'failed', 'loaded', 'ran']);
+  assert.ok(errors.some((e) => e.includes('could not load gated script') && e.includes('/order/missing.js')), `the failure is reported: ${errors}`);
+  await context.close();
+});
+
 test('Consent Mode: the all-denied default precedes every tag, and updates follow each choice', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -142,9 +142,11 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
         let before = app.consent.replace(consent.clone());
         Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent, app.gpc))
     })?;
-    // The gated scripts' loading is queued before the receipt's signing, so it is not
-    // behind IndexedDB and WebCrypto. Both queued tasks start once this call returns, after
-    // Consent Mode has been told; the receipt is issued even if something below fails.
+    // The gated external scripts start loading here, before the receipt's signing, the UI
+    // and the erasing, so their fetch overlaps that work and does not wait behind IndexedDB
+    // and WebCrypto. No script runs before this call returns, after Consent Mode has been
+    // told: external ones run when loaded, inline ones from a queued task. The receipt is
+    // issued even if something below fails.
     let gated = run_gated(&doc, &config, Some(&consent));
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;

@@ -48,7 +48,14 @@ async fn gated_scripts_run_in_document_order_only_when_allowed() {
 
     let runnable = gate::take_runnable(&doc, &config, Some(&consent)).unwrap();
     assert_eq!(runnable.len(), 3);
-    gate::run_in_order(doc.clone(), runnable).await;
+    let running = gate::run_in_order(doc.clone(), runnable);
+    // The external script is in the page (loading) as soon as the call returns; nothing has run
+    // yet, and the inline scripts wait for the future.
+    let states: Vec<Option<String>> =
+        ["script[src^='data:']", "script[data-category='necessary']"].iter().map(|s| doc.query_selector(s).unwrap().unwrap().get_attribute("data-accord-state")).collect();
+    assert_eq!(states, [Some("loading".to_string()), Some("queued".to_string())]);
+    assert!(order().is_empty());
+    running.await;
 
     // The external script loads before the inline one after it runs.
     assert_eq!(order(), ["analytics-external", "analytics-inline", "necessary"]);

@@ -57,25 +57,44 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
 /// are reached, with `async = false`: the browser fetches them all at once and runs them in
 /// the order they were inserted, as it does for the scripts in a page's HTML. An inline script
 /// runs the moment it is inserted, so it first waits until the external scripts before it have
-/// run. A script that fails to load is reported and does not stop the ones after it. Resolves
-/// once every script has run or failed (an `async` one may still be loading).
-pub async fn run_in_order(doc: Document, placeholders: Vec<Element>) {
+/// run. A script that fails to load is reported and does not stop the ones after it.
+///
+/// Everything before the first inline script is inserted at once, during this call, so those
+/// scripts start loading while the caller (a click on Accept all) finishes its work; nothing
+/// runs during the call. The rest is left to the returned future, which resolves once every
+/// script has run or failed (an `async` one may still be loading).
+pub fn run_in_order(doc: Document, placeholders: Vec<Element>) -> impl std::future::Future<Output = ()> {
     // The last external script inserted in order: the ones before it have run when it has.
-    let mut last: Option<js_sys::Promise> = None;
-    for placeholder in placeholders {
-        if placeholder.tag_name() == "SCRIPT" && !placeholder.has_attribute("src") {
-            settle(&mut last).await;
-        }
-        match start(&doc, &placeholder) {
-            Ok(Some(settled)) => last = Some(settled),
-            Ok(None) => {}
-            Err(e) => {
-                page::error(&e.describe());
-                let _ = placeholder.set_attribute(STATE, "failed");
+    let mut last = None;
+    let mut next = 0;
+    while let Some(placeholder) = placeholders.get(next).filter(|p| !is_inline_script(p)) {
+        insert(&doc, placeholder, &mut last);
+        next += 1;
+    }
+    async move {
+        for placeholder in &placeholders[next..] {
+            if is_inline_script(placeholder) {
+                settle(&mut last).await;
             }
+            insert(&doc, placeholder, &mut last);
+        }
+        settle(&mut last).await;
+    }
+}
+
+fn is_inline_script(placeholder: &Element) -> bool {
+    placeholder.tag_name() == "SCRIPT" && !placeholder.has_attribute("src")
+}
+
+fn insert(doc: &Document, placeholder: &Element, last: &mut Option<js_sys::Promise>) {
+    match start(doc, placeholder) {
+        Ok(Some(settled)) => *last = Some(settled),
+        Ok(None) => {}
+        Err(e) => {
+            page::error(&e.describe());
+            let _ = placeholder.set_attribute(STATE, "failed");
         }
     }
-    settle(&mut last).await;
 }
 
 async fn settle(last: &mut Option<js_sys::Promise>) {

@@ -156,8 +156,8 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     });
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
     gated?;
-    let change = change_js(before.as_ref(), &consent, &erased);
-    if js::get(&change, "reload").is_truthy() {
+    let (change, reload) = change_js(before.as_ref(), &consent, &erased);
+    if reload {
         report(ui.offer_reload());
     }
     page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)?;
@@ -166,8 +166,9 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
 
 /// `{granted: {categories, services}, withdrawn: {categories, services}, erased, reload}`:
 /// what this choice changed. `reload` is true when something ran that is now refused: a
-/// script that ran cannot be unloaded, so the page should offer a reload.
-fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> JsValue {
+/// script that ran cannot be unloaded, so the page should offer a reload. Returns the object
+/// and `reload`.
+fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> (JsValue, bool) {
     let empty = IdSet::new();
     let (cats_before, svcs_before) = before.map_or((&empty, &empty), |b| (&b.granted, &b.services));
     let diff = |a: &IdSet, b: &IdSet| -> js_sys::Array {
@@ -183,13 +184,13 @@ fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> Js
     let withdrawn_cats = diff(cats_before, &after.granted);
     let withdrawn_svcs = diff(svcs_before, &after.services);
     let reload = withdrawn_cats.length() > 0 || withdrawn_svcs.length() > 0;
-    object(&[
+    let change = object(&[
         ("granted", &pair(&diff(&after.granted, cats_before), &diff(&after.services, svcs_before))),
         ("withdrawn", &pair(&withdrawn_cats, &withdrawn_svcs)),
         ("erased", &js::strings(erased)),
         ("reload", &JsValue::from_bool(reload)),
-    ])
-    .into()
+    ]);
+    (change.into(), reload)
 }
 
 fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomError> {

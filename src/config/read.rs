@@ -320,8 +320,9 @@ fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key,
             Json::String(tag) => {
                 let mut known = None;
                 for lang in BUILT_IN_LANGUAGES.iter().copied().chain(translations.iter().map(|(l, _)| l.as_str())) {
-                    if known.is_none() && lang.eq_ignore_ascii_case(tag) {
+                    if lang.eq_ignore_ascii_case(tag) {
                         known = Some(lang.to_string());
+                        break;
                     }
                 }
                 match known {

@@ -188,30 +188,30 @@ impl Ui {
         out
     }
 
+    /// The switch for `id`. Ids are 1 to 40 of a-z, 0-9, '_' and '-' (the config's
+    /// validation), so they stand in the selector as they are.
     fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
-        let attr = cat(&["data-", kind]);
-        for input in self.inputs(kind) {
-            if input.get_attribute(&attr).as_deref() == Some(id) {
-                return Some(input);
-            }
-        }
-        None
+        let selector = cat(&["input[data-", kind, "=\"", id, "\"]"]);
+        self.0.root.query_selector(&selector).ok().flatten()?.dyn_into().ok()
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
     fn switches_on(&self) -> Option<(IdSet, IdSet)> {
-        let on = |kind: &str| -> IdSet {
+        let on = |kind: &str, inputs: Vec<HtmlInputElement>| -> IdSet {
             let attr = cat(&["data-", kind]);
             let mut set = IdSet::new();
-            for input in self.inputs(kind) {
+            for input in inputs {
                 if let Some(id) = input.get_attribute(&attr).filter(|_| input.checked()) {
                     set.insert(id);
                 }
             }
             set
         };
-        let categories = on("category");
-        (!self.inputs("category").is_empty()).then(|| (categories, on("service")))
+        let categories = self.inputs("category");
+        if categories.is_empty() {
+            return None;
+        }
+        Some((on("category", categories), on("service", self.inputs("service"))))
     }
 
     fn set_switches(&self, categories: &IdSet, services: &IdSet) {

@@ -214,7 +214,7 @@ impl Consent {
     /// The cookie value: `1.<revision>.<timestamp ms>.<uuid>.<categories>.<services>`, the
     /// granted ids joined by '+'. Every character is allowed in a cookie value without quoting.
     pub fn encode(&self) -> String {
-        let ids = |set: &IdSet| joined(set.iter().map(String::as_str), "+");
+        let ids = |set: &IdSet| joined(set.as_slice(), "+");
         let (version, revision, timestamp) = (decimal(FORMAT_VERSION.into()), decimal(self.revision), decimal(self.timestamp_ms));
         cat(&[&version, ".", &revision, ".", &timestamp, ".", &self.id, ".", &ids(&self.granted), ".", &ids(&self.services)])
     }

@@ -115,7 +115,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
             action: "create a script",
             detail: "not a script element".into(),
         })?;
-    for name in placeholder.get_attribute_names().iter().filter_map(|n| n.as_string()) {
+    for name in super::js::read_strings(&placeholder.get_attribute_names()) {
         let value = placeholder.get_attribute(&name).unwrap_or_default();
         match name.as_str() {
             "type" | STATE => {}

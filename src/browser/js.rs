@@ -31,3 +31,14 @@ pub fn strings(items: &[String]) -> js_sys::Array {
     }
     out
 }
+
+/// The strings of a JavaScript array, in order; other items are skipped.
+pub fn read_strings(array: &js_sys::Array) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..array.length() {
+        if let Some(item) = array.get(i).as_string() {
+            out.push(item);
+        }
+    }
+    out
+}

@@ -38,9 +38,9 @@ pub fn html_lang(doc: &Document) -> Option<String> {
 pub fn browser_languages() -> Vec<String> {
     let Ok(w) = window() else { return Vec::new() };
     let nav = w.navigator();
-    let mut langs: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
-    if langs.is_empty() {
-        langs.extend(nav.language());
+    let mut langs = super::js::read_strings(&nav.languages());
+    if let (true, Some(lang)) = (langs.is_empty(), nav.language()) {
+        langs.push(lang);
     }
     langs
 }

@@ -335,7 +335,7 @@ impl Describe for Problem {
                 "language ",
                 &q(l),
                 " has no texts (built in: ",
-                &joined(BUILT_IN_LANGUAGES, ", "),
+                &joined(&BUILT_IN_LANGUAGES, ", "),
                 "; add others under \"translations\")",
             ]),
             Problem::OutOfRange { value, min, max } => {
@@ -344,7 +344,7 @@ impl Describe for Problem {
             Problem::NotOneOf { value, allowed } => cat(&[&q(value), " is not one of ", allowed]),
             Problem::InvalidLanguageTag(tag) => cat(&[&q(tag), " is not a language tag like \"en\" or \"zh-CN\""]),
             Problem::MissingTranslations(keys) => {
-                cat(&["a language without built-in texts needs every text; missing: ", &joined(keys.iter().copied(), ", ")])
+                cat(&["a language without built-in texts needs every text; missing: ", &joined(keys, ", ")])
             }
             Problem::RequiredAndSeparate => "a required category is never asked, so it cannot need separate consent".into(),
         }
@@ -371,8 +371,14 @@ pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl Describe for ConfigErrors {
     fn describe(&self) -> String {
-        let lines: Vec<String> = self.0.iter().map(ConfigError::describe).collect();
-        joined(lines.iter().map(String::as_str), "\n")
+        let mut out = String::new();
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&error.describe());
+        }
+        out
     }
 }
 

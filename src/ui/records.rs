@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::dom::{append, el};
-use crate::browser::js::get;
+use crate::browser::js::{get, read_strings};
 use crate::browser::{page, receipts, Context, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
@@ -20,12 +20,19 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         return Ok(());
     }
     // Newest first.
-    for record in all.iter().collect::<Vec<_>>().into_iter().rev() {
+    for i in (0..all.length()).rev() {
+        let record = all.get(i);
         let time = js_sys::Date::new(&get(&record, "time"));
         let when = time.to_locale_string(&t.lang, &JsValue::UNDEFINED).as_string().unwrap_or_default();
-        let ids: Vec<String> = js_sys::Array::from(&get(&record, "categories")).iter().filter_map(|id| id.as_string()).collect();
+        let ids = read_strings(&js_sys::Array::from(&get(&record, "categories")));
         // In the config's order, by the titles the visitor saw.
-        let granted = joined(config.categories.iter().filter(|c| ids.contains(&c.id)).map(|c| c.title.get(&t.lang)), ", ");
+        let mut titles = Vec::new();
+        for category in &config.categories {
+            if ids.contains(&category.id) {
+                titles.push(category.title.get(&t.lang));
+            }
+        }
+        let granted = joined(&titles, ", ");
         let state = if get(&record, "delivered").is_truthy() {
             Key::RecordSent
         } else if get(&record, "refused").is_truthy() {

@@ -169,18 +169,24 @@ impl Consent {
         let with_separate = config.accept_all_includes_separate;
         let grant_category = |id: &str, separate_too: bool, categories: &mut IdSet, services: &mut IdSet| {
             categories.insert(id.to_string());
-            let in_category = config.services_in(id).filter(|s| separate_too || !s.separate_consent);
-            services.extend(in_category.map(|s| s.id.clone()));
+            for service in config.services_in(id) {
+                if separate_too || !service.separate_consent {
+                    services.insert(service.id.clone());
+                }
+            }
         };
-        for required in config.categories.iter().filter(|c| c.required) {
-            grant_category(&required.id, true, &mut categories, &mut services);
+        for category in &config.categories {
+            if category.required {
+                grant_category(&category.id, true, &mut categories, &mut services);
+            }
         }
         match choice {
             Choice::RejectAll => {}
             Choice::AcceptAll => {
-                let included = |c: &&crate::config::Category| (with_separate || !c.separate_consent) && !gpc_off(&c.id);
-                for c in config.categories.iter().filter(included) {
-                    grant_category(&c.id, with_separate, &mut categories, &mut services);
+                for c in &config.categories {
+                    if (with_separate || !c.separate_consent) && !gpc_off(&c.id) {
+                        grant_category(&c.id, with_separate, &mut categories, &mut services);
+                    }
                 }
             }
             Choice::Categories(ids) => {

@@ -196,7 +196,10 @@ impl Texts {
 /// validation only allows when its translation is complete), then the config's translation.
 pub fn texts(config: &Config, lang: &str) -> Texts {
     let base = built_in(lang).unwrap_or(&EN);
-    let mut values: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    let mut values = Vec::with_capacity(base.len());
+    for text in base {
+        values.push(text.to_string());
+    }
     if let Some((_, overrides)) = config.translations.iter().find(|(l, _)| l.eq_ignore_ascii_case(lang)) {
         for (key, value) in overrides {
             values[*key as usize] = value.clone();
@@ -212,11 +215,15 @@ pub fn choose(config: &Config, html_lang: Option<&str>, browser_langs: &[String]
     if let Some(fixed) = &config.language {
         return supported(config, fixed).unwrap_or_else(|| fixed.clone());
     }
-    html_lang
-        .into_iter()
-        .chain(browser_langs.iter().map(String::as_str))
-        .find_map(|tag| supported(config, tag))
-        .unwrap_or_else(|| config.languages[0].clone())
+    if let Some(lang) = html_lang.and_then(|tag| supported(config, tag)) {
+        return lang;
+    }
+    for tag in browser_langs {
+        if let Some(lang) = supported(config, tag) {
+            return lang;
+        }
+    }
+    config.languages[0].clone()
 }
 
 /// The site language a requested tag maps to, if any.

@@ -266,8 +266,14 @@ impl Config {
     }
 
     /// The services declared in a category, in config order.
-    pub fn services_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Service> + 'a {
-        self.services.iter().filter(move |s| s.category == category)
+    pub fn services_in(&self, category: &str) -> Vec<&Service> {
+        let mut out = Vec::new();
+        for service in &self.services {
+            if service.category == category {
+                out.push(service);
+            }
+        }
+        out
     }
 }
 

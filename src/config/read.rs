@@ -295,8 +295,12 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
             }
         }
         if i18n::built_in(lang).is_none() {
-            let missing: Vec<&'static str> =
-                KEYS.iter().filter(|k| !texts.iter().any(|(t, _)| t == *k)).map(|k| k.name()).collect();
+            let mut missing = Vec::new();
+            for &key in KEYS {
+                if !texts.iter().any(|(t, _)| *t == key) {
+                    missing.push(key.name());
+                }
+            }
             if !missing.is_empty() {
                 r.fail(path, Problem::MissingTranslations(missing));
             }
@@ -307,7 +311,13 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
 }
 
 fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key, String)>)]) -> Vec<String> {
-    let default = || BUILT_IN_LANGUAGES.iter().map(|s| s.to_string()).collect();
+    let default = || {
+        let mut out = Vec::new();
+        for lang in BUILT_IN_LANGUAGES {
+            out.push(lang.to_string());
+        }
+        out
+    };
     let Some(items) = r.array(root, "languages") else { return default() };
     if items.is_empty() {
         r.fail("languages", Problem::Empty);
@@ -318,11 +328,10 @@ fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key,
         let path = join("languages", i);
         match item {
             Json::String(tag) => {
-                let mut known = None;
-                for lang in BUILT_IN_LANGUAGES.iter().copied().chain(translations.iter().map(|(l, _)| l.as_str())) {
-                    if lang.eq_ignore_ascii_case(tag) {
-                        known = Some(lang.to_string());
-                        break;
+                let mut known = BUILT_IN_LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(tag)).map(|l| l.to_string());
+                for (lang, _) in translations {
+                    if known.is_none() && lang.eq_ignore_ascii_case(tag) {
+                        known = Some(lang.clone());
                     }
                 }
                 match known {
@@ -565,8 +574,11 @@ fn default_consent_mode(categories: &[Category]) -> Vec<(String, Vec<String>)> {
 }
 
 fn read_gpc(r: &mut Reader, root: &Obj, categories: &[Category]) -> GpcSettings {
-    let default_categories = || categories.iter().filter(|c| c.id == "marketing").map(|c| c.id.clone()).collect();
-    let mut gpc = GpcSettings { honor: true, categories: default_categories() };
+    let mut default_categories = Vec::new();
+    if categories.iter().any(|c| c.id == "marketing") {
+        default_categories.push("marketing".to_string());
+    }
+    let mut gpc = GpcSettings { honor: true, categories: default_categories };
     let Some(value) = root.get("gpc") else { return gpc };
     let Some(obj) = r.object(value, "gpc", &["honor", "categories"]) else { return gpc };
     if obj.get("honor").is_some() {

@@ -140,7 +140,7 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
         let why = el(doc, "p", &[("class", "accord-description"), ("id", &why_id)], t.get(Key::RequiredWhy));
         append(&block, &[&why]);
     }
-    let services: Vec<&Service> = config.services_in(&category.id).collect();
+    let services = config.services_in(&category.id);
     if !services.is_empty() {
         let details = el(doc, "details", &[("class", "accord-services")], "");
         let summary = cat(&[t.get(Key::Services), " (", &decimal(services.len() as u64), ")"]);

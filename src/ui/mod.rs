@@ -450,7 +450,7 @@ impl Ui {
         if on {
             category.set_checked(true);
         } else {
-            let any_on = config.services_in(&service.category).any(|s| self.input("service", &s.id).is_some_and(|i| i.checked()));
+            let any_on = config.services_in(&service.category).iter().any(|s| self.input("service", &s.id).is_some_and(|i| i.checked()));
             category.set_checked(any_on);
         }
     }

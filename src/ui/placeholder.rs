@@ -20,7 +20,7 @@ const MARK: &str = "data-accord-placeholder";
 fn service_of(config: &Config, iframe: &Element) -> Option<String> {
     iframe.get_attribute("data-service").or_else(|| {
         let category = iframe.get_attribute("data-category")?;
-        let first = config.services_in(&category).next().map(|s| s.id.clone());
+        let first = config.services_in(&category).first().map(|s| s.id.clone());
         first
     })
 }

@@ -14,7 +14,7 @@ use crate::consent::{Choice, Consent, IdSet};
 use crate::consent_mode;
 use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
-use crate::message::{cat, Describe};
+use crate::message::{cat, decimal, Describe};
 use crate::receipt::Method;
 use crate::ui::{Action, Ui};
 
@@ -229,10 +229,27 @@ pub fn reject_all() -> Result<(), JsError> {
 }
 
 /// Grants these categories with their services (not those needing separate consent), and the
-/// required ones; throws on an unknown id.
+/// required ones; throws on an unknown id, and on anything but an array of id strings.
 #[wasm_bindgen]
-pub fn accept(categories: Vec<String>) -> Result<(), JsError> {
-    record(Choice::Categories(categories), Method::Api)
+pub fn accept(categories: JsValue) -> Result<(), JsError> {
+    record(Choice::Categories(category_ids(&categories)?), Method::Api)
+}
+
+/// The ids given to `Accord.accept`. Only an array of strings: a lone string would otherwise be
+/// read as its characters (`unknown category "a"`), and a number would fail in the glue.
+fn category_ids(value: &JsValue) -> Result<Vec<String>, JsError> {
+    if !js_sys::Array::is_array(value) {
+        return Err(JsError::new(r#"categories must be an array of category ids, like ["analytics"]"#));
+    }
+    let list: &js_sys::Array = value.unchecked_ref();
+    let mut ids = Vec::new();
+    for i in 0..list.length() {
+        match list.get(i).as_string() {
+            Some(id) => ids.push(id),
+            None => return Err(JsError::new(&cat(&["categories[", &decimal(i.into()), "] is not a category id (a string)"]))),
+        }
+    }
+    Ok(ids)
 }
 
 /// The loader's question for a request the page is about to make: `"allow"`, `"wait:<service>"`

@@ -129,8 +129,13 @@ test('Accord.accept() from the page grants the named categories, and refuses unk
   await page.evaluate(() => window.Accord.accept(['marketing']));
   await page.waitForFunction(() => 'marketing' in window.__demo.ran);
   assert.deepEqual(await ran(page), ['marketing', 'necessary']);
-  const error = await page.evaluate(() => { try { window.Accord.accept(['ads']); return null; } catch (e) { return e.message; } });
-  assert.equal(error, 'unknown category "ads"');
+  const error = (arg) => page.evaluate((a) => { try { window.Accord.accept(a); return null; } catch (e) { return e.message; } }, arg);
+  assert.equal(await error(['ads']), 'unknown category "ads"');
+  // Anything but an array of id strings is refused by name, and changes nothing (a lone string
+  // was once read as its characters: 'unknown category "a"').
+  assert.equal(await error('analytics'), 'categories must be an array of category ids, like ["analytics"]');
+  assert.equal(await error(undefined), 'categories must be an array of category ids, like ["analytics"]');
+  assert.equal(await error(['analytics', 5]), 'categories[1] is not a category id (a string)');
   assert.deepEqual((await page.evaluate(() => window.Accord.consent())).categories,
     { necessary: true, preferences: false, analytics: false, marketing: true, personalised: false });
   await context.close();

@@ -157,7 +157,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
 
 /// Marks `el` `loaded` or `failed` when the browser says so; a script that fails is reported.
 fn watch(el: &Element) -> Result<(), DomError> {
-    for (event, state) in [("load", "loaded"), ("error", "failed")] {
+    for &(event, state) in &[("load", "loaded"), ("error", "failed")] {
         let target = el.clone();
         let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = target.set_attribute(STATE, state);

@@ -192,11 +192,11 @@ impl Reader {
 /// Reads and validates a whole configuration document.
 pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let mut r = Reader { errors: Vec::new() };
-    let known = [
+    let known = &[
         "$schema", "revision", "site", "languages", "language", "cookie", "ui", "translations",
         "accept_all_includes_separate", "consent_mode", "gpc", "receipts", "categories", "services",
     ];
-    let Some(root) = r.object(doc, "", &known) else {
+    let Some(root) = r.object(doc, "", known) else {
         return Err(ConfigErrors(r.errors));
     };
 
@@ -378,8 +378,8 @@ fn read_ui(r: &mut Reader, root: &Obj) -> UiSettings {
         floating_button: true,
     };
     let Some(value) = root.get("ui") else { return ui };
-    let known = ["layout", "position", "block_page", "theme", "floating_button"];
-    let Some(obj) = r.object(value, "ui", &known) else { return ui };
+    let known = &["layout", "position", "block_page", "theme", "floating_button"];
+    let Some(obj) = r.object(value, "ui", known) else { return ui };
     ui.layout = r
         .choice(&obj, "layout", r#""bar", "box", "modal""#, |v| match v {
             "bar" => Some(Layout::Bar),
@@ -433,8 +433,8 @@ fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
     let mut out: Vec<Category> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("categories", i);
-        let known = ["id", "required", "separate_consent", "title", "description"];
-        let Some(obj) = r.object(item, &path, &known) else { continue };
+        let known = &["id", "required", "separate_consent", "title", "description"];
+        let Some(obj) = r.object(item, &path, known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
             if out.iter().any(|c| &c.id == id) {
@@ -460,8 +460,8 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
     let mut out: Vec<Service> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("services", i);
-        let known = ["id", "name", "provider", "category", "separate_consent", "cookies", "trackers", "description"];
-        let Some(obj) = r.object(item, &path, &known) else { continue };
+        let known = &["id", "name", "provider", "category", "separate_consent", "cookies", "trackers", "description"];
+        let Some(obj) = r.object(item, &path, known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
             if out.iter().any(|s| &s.id == id) {

@@ -177,7 +177,7 @@ fn declarations(doc: &Document, t: &Texts, service: &Service) -> Element {
     let table = el(doc, "table", &[("class", "accord-table")], "");
     append(&table, &[&el(doc, "caption", &[("class", "accord-visually-hidden")], &service.name)]);
     let head_row = el(doc, "tr", &[], "");
-    for key in [Key::Name, Key::Provider, Key::Purpose, Key::Duration, Key::Kind] {
+    for &key in &[Key::Name, Key::Provider, Key::Purpose, Key::Duration, Key::Kind] {
         append(&head_row, &[&el(doc, "th", &[("scope", "col")], t.get(key))]);
     }
     let thead = el(doc, "thead", &[], "");
@@ -229,8 +229,8 @@ pub fn confirm(doc: &Document, t: &Texts) -> Element {
 }
 
 pub fn floating(doc: &Document, t: &Texts) -> Element {
-    let attrs = [("type", "button"), ("class", "accord-floating"), ("data-accord", "floating"), ("hidden", "")];
-    el(doc, "button", &attrs, t.get(Key::PrivacySettings))
+    let attrs = &[("type", "button"), ("class", "accord-floating"), ("data-accord", "floating"), ("hidden", "")];
+    el(doc, "button", attrs, t.get(Key::PrivacySettings))
 }
 
 /// Shown after a withdrawal when refused scripts already ran (see `Ui::offer_reload`).

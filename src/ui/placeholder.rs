@@ -88,7 +88,7 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
     let host = el(doc, "div", &[(MARK, "")], "");
     if let Some(style) = host.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
         // Take the iframe's place: the same box, so the page does not jump when it loads.
-        for (attr, prop) in [("width", "width"), ("height", "height")] {
+        for &(attr, prop) in &[("width", "width"), ("height", "height")] {
             if let Some(v) = frame.get_attribute(attr) {
                 let v = if v.bytes().all(|b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
                 let _ = style.set_property(prop, &v);

@@ -59,6 +59,22 @@ pub fn parse_decimal(text: &str) -> Option<u64> {
     })
 }
 
+/// The first `n` characters of `text` (all of it when shorter), cut on a character boundary.
+/// (Counted by the bytes that start a character: `chars().take(n).collect()` compiled three
+/// iterator functions into the wasm.)
+pub fn first_chars(text: &str, n: usize) -> &str {
+    let mut seen = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if seen == n {
+                return text.get(..i).unwrap_or(text);
+            }
+            seen += 1;
+        }
+    }
+    text
+}
+
 /// `items` separated by `sep`. (A slice, not an iterator: each iterator type would compile a
 /// copy of this function into the wasm.)
 pub fn joined<S: AsRef<str>>(items: &[S], sep: &str) -> String {
@@ -90,6 +106,16 @@ mod tests {
         assert_eq!(parse_decimal("18446744073709551615"), Some(u64::MAX));
         for bad in ["", "-1", "+1", " 1", "1 ", "1.5", "18446744073709551616", "١"] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn first_chars_counts_characters_not_bytes() {
+        for text in ["", "abc", "同意全部", "a😀b\u{301}c", "\u{10FFFF}x"] {
+            for n in 0..6 {
+                let expected: String = text.chars().take(n).collect();
+                assert_eq!(first_chars(text, n), expected, "{text:?} {n}");
+            }
         }
     }
 

@@ -19,7 +19,7 @@ use super::{idb, js, page, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
-use crate::message::{cat, decimal, Describe};
+use crate::message::{cat, decimal, first_chars, Describe};
 use crate::receipt::{self, b64, Facts, Method};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
@@ -204,7 +204,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
         let field = |name: &str| parsed.as_ref().map(|p| get(p, name)).filter(|v| v.is_string());
         set(&refusal, "error", &field("error").unwrap_or_else(|| JsValue::from_str("refused")));
         // The endpoint's own words, or the start of its body.
-        let message = field("message").unwrap_or_else(|| JsValue::from_str(&text.chars().take(300).collect::<String>()));
+        let message = field("message").unwrap_or_else(|| JsValue::from_str(first_chars(&text, 300)));
         set(&refusal, "message", &message);
         return Ok(Answer::Refused(refusal));
     }

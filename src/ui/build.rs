@@ -108,7 +108,9 @@ fn switch(doc: &Document, kind: &str, id: &str, label: &str, locked_by: Option<&
     let wrapper = el(doc, "label", &[("class", "accord-switch"), ("for", &input_id)], "");
     let mut attrs = vec![("type", "checkbox"), ("role", "switch"), ("id", input_id.as_str()), (data.as_str(), id)];
     if let Some(why) = locked_by {
-        attrs.extend([("checked", ""), ("disabled", ""), ("aria-describedby", why)]);
+        attrs.push(("checked", ""));
+        attrs.push(("disabled", ""));
+        attrs.push(("aria-describedby", why));
     }
     let input = el(doc, "input", &attrs, "");
     let name = el(doc, "span", &[("class", "accord-switch-label")], label);

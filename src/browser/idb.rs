@@ -37,7 +37,7 @@ pub async fn open() -> Result<IdbDatabase, DomError> {
     let upgrade = {
         let request = request.clone();
         Closure::once_into_js(move || {
-            if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+            if let Some(db) = request.result().ok().and_then(|r| r.dyn_into::<IdbDatabase>().ok()) {
                 let _ = db.create_object_store(KEYS);
                 let _ = db.create_object_store(RECEIPTS);
             }

@@ -39,8 +39,10 @@ pub fn browser_languages() -> Vec<String> {
     let Ok(w) = window() else { return Vec::new() };
     let nav = w.navigator();
     let mut langs = super::js::read_strings(&nav.languages());
-    if let (true, Some(lang)) = (langs.is_empty(), nav.language()) {
-        langs.push(lang);
+    if langs.is_empty() {
+        if let Some(lang) = nav.language() {
+            langs.push(lang);
+        }
     }
     langs
 }

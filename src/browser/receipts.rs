@@ -5,7 +5,6 @@
 //! runs one job at a time, so two quick choices cannot take the same place in the chain.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -28,8 +27,9 @@ type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
 const WARN_PENDING: usize = 20;
 
 thread_local! {
-    /// Jobs waiting, and whether a runner is working through them.
-    static JOBS: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    /// Jobs waiting, and whether a runner is working through them. (A `Vec`, not a
+    /// `VecDeque`: there are a few at a time, and a deque of them cost the wasm its own code.)
+    static JOBS: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     /// Receipts not yet delivered, for the `pagehide` beacon (which cannot wait for IndexedDB).
     static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -37,12 +37,15 @@ thread_local! {
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
 fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
-    JOBS.with(|jobs| jobs.borrow_mut().push_back(Box::pin(job)));
+    JOBS.with(|jobs| jobs.borrow_mut().push(Box::pin(job)));
     if RUNNING.with(|r| r.replace(true)) {
         return;
     }
     wasm_bindgen_futures::spawn_local(async {
-        while let Some(job) = JOBS.with(|jobs| jobs.borrow_mut().pop_front()) {
+        while let Some(job) = JOBS.with(|jobs| {
+            let mut jobs = jobs.borrow_mut();
+            (!jobs.is_empty()).then(|| jobs.remove(0))
+        }) {
             if let Err(e) = job.await {
                 page::error(&cat(&["receipts: ", &e.describe()]));
             }

@@ -552,16 +552,15 @@ impl Ui {
             }
         };
         on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed)?;
-        // On the document, so Tab is kept in a modal dialog even when focus starts on the page.
+        // On the document, one listener again: keys, so Tab is kept in a modal dialog even
+        // when focus starts on the page; clicks, so any element of the page with
+        // data-accord-open reopens the panel.
         let ui = self.clone();
-        on(self.0.doc.as_ref(), &["keydown"], move |e: web_sys::Event| {
+        on(self.0.doc.as_ref(), &["keydown", "click"], move |e: web_sys::Event| {
             if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
                 report_error(ui.on_key(key));
+                return;
             }
-        })?;
-        // Any element of the page with data-accord-open reopens the panel.
-        let ui = self.clone();
-        on(self.0.doc.as_ref(), &["click"], move |e: web_sys::Event| {
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
             if let Ok(Some(_)) = target.closest("[data-accord-open]") {
                 e.prevent_default();

@@ -23,7 +23,10 @@ pub fn state(config: &Config, consent: Option<&Consent>) -> Vec<(String, bool)> 
     for (signal, categories) in mapping {
         let mut granted = !categories.is_empty();
         for id in categories {
-            granted &= crate::decide::may_run(config, consent, id);
+            if !crate::decide::may_run(config, consent, id) {
+                granted = false;
+                break;
+            }
         }
         out.push((signal.clone(), granted));
     }

@@ -1,7 +1,6 @@
 //! Decisions from config and consent: whether to ask the visitor, and which categories may
 //! run. A decision never reads the DOM; the shell carries it out.
 
-
 use crate::config::Config;
 use crate::consent::{Consent, DecodeError};
 use crate::message::{cat, decimal, display_by_describe, Describe};

@@ -10,7 +10,6 @@ pub mod page;
 pub mod receipts;
 pub mod webcrypto;
 
-
 use wasm_bindgen::JsValue;
 
 use crate::message::{cat, display_by_describe, Describe};

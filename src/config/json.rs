@@ -5,7 +5,6 @@
 //! the configuration has no fractional numbers, and leaving float parsing out keeps the
 //! wasm small. Not a general-purpose JSON library.
 
-
 use crate::message::{cat, decimal, display_by_describe, parse_decimal, Describe};
 
 /// How deeply arrays and objects may nest before the input is refused.

@@ -3,7 +3,6 @@
 //!
 //! The id and the time come from outside (the shell asks the browser), so this stays pure.
 
-
 use crate::config::Config;
 use crate::message::{cat, decimal, display_by_describe, joined, parse_decimal, Describe};
 

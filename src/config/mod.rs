@@ -8,7 +8,6 @@ pub mod json;
 mod read;
 mod text;
 
-
 pub use json::SyntaxError;
 
 use crate::i18n::Key;

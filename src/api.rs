@@ -18,6 +18,7 @@ use crate::message::{cat, decimal, Describe};
 use crate::receipt::Method;
 use crate::ui::{Action, Ui};
 
+#[derive(Clone)]
 struct App {
     doc: Document,
     config: Rc<Config>,
@@ -87,8 +88,7 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
 /// `accord:ready`.
 #[wasm_bindgen]
 pub fn start() -> Result<(), JsError> {
-    let (doc, config, consent, ui) =
-        with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.consent.clone(), app.ui.clone())))?;
+    let App { doc, config, consent, ui, .. } = app()?;
     run_gated(&doc, &config, consent.as_ref())?;
     report(ui.placeholders());
     receipts::flush(&config);
@@ -210,10 +210,24 @@ fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomEr
 
 fn with_app<T>(f: impl FnOnce(&mut App) -> Result<T, JsError>) -> Result<T, JsError> {
     APP.with(|app| {
-        let mut app = app.try_borrow_mut().map_err(|_| JsError::new("busy: called from inside another Accord call"))?;
-        let app = app.as_mut().ok_or_else(|| JsError::new("not started (no valid config)"))?;
+        let mut app = app.try_borrow_mut().map_err(|_| busy())?;
+        let app = app.as_mut().ok_or_else(not_started)?;
         f(app)
     })
+}
+
+/// A copy of the state (its parts are shared, not duplicated, except the consent), for the
+/// calls that only read it: one function, where a `with_app` per caller was compiled on its own.
+fn app() -> Result<App, JsError> {
+    APP.with(|app| app.try_borrow().map_err(|_| busy())?.clone().ok_or_else(not_started))
+}
+
+fn busy() -> JsError {
+    JsError::new("busy: called from inside another Accord call")
+}
+
+fn not_started() -> JsError {
+    JsError::new("not started (no valid config)")
 }
 
 /// Grants every category.
@@ -306,7 +320,7 @@ pub fn accepted_service(id: &str) -> bool {
 /// Scans the page again for gated elements (after a single-page app changed it).
 #[wasm_bindgen]
 pub fn refresh() -> Result<(), JsError> {
-    let (doc, config, consent) = with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.consent.clone())))?;
+    let App { doc, config, consent, .. } = app()?;
     run_gated(&doc, &config, consent.as_ref())
 }
 
@@ -314,7 +328,7 @@ pub fn refresh() -> Result<(), JsError> {
 /// of the site may have changed it meanwhile.
 #[wasm_bindgen]
 pub fn resync() -> Result<(), JsError> {
-    let (doc, config, ui, current) = with_app(|app| Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), app.consent.clone())))?;
+    let App { doc, config, ui, consent: current, .. } = app()?;
     let value = cookie::read(&doc, &config.cookie.name).ok().flatten();
     let stored = decide::assess(&config, value.as_deref(), page::now_ms()).consent().cloned();
     if stored == current {
@@ -339,14 +353,14 @@ pub fn resync() -> Result<(), JsError> {
 /// Shows the banner again, so the visitor can change the choice.
 #[wasm_bindgen]
 pub fn show() -> Result<(), JsError> {
-    let ui = with_app(|app| Ok(app.ui.clone()))?;
+    let ui = app()?.ui;
     ui.show_banner().map_err(js_error)
 }
 
 /// Opens the preference panel with the current choice.
 #[wasm_bindgen(js_name = showPreferences)]
 pub fn show_preferences() -> Result<(), JsError> {
-    let ui = with_app(|app| Ok(app.ui.clone()))?;
+    let ui = app()?.ui;
     ui.show_panel().map_err(js_error)
 }
 

@@ -66,3 +66,21 @@ export function pairedCell(p) {
   const interval = p.interval ? `${sign(p.interval.low)} to ${sign(p.interval.high)}` : 'too few runs';
   return `${sign(p.median)} (${interval}), ${p.accordLower}/${p.runs}: ${p.verdict}`;
 }
+
+/// Accord's start, step by step: `runs` holds one object per run with the time of each of
+/// `points` (in order; a point missing from a run, as when boot failed, leaves out the steps
+/// next to it for that run). Returns, for each point, the median time since navigation, and
+/// for each step between two consecutive points the median of its per-run duration (not the
+/// difference of two medians, which need not come from the same runs).
+export function phases(runs, points) {
+  const at = points.map((point) => {
+    const xs = runs.map((r) => r[point]).filter(Number.isFinite);
+    return { point, median: xs.length ? quantile(xs, 0.5) : null };
+  });
+  const steps = points.slice(1).map((to, i) => {
+    const from = points[i];
+    const xs = runs.filter((r) => Number.isFinite(r[from]) && Number.isFinite(r[to])).map((r) => r[to] - r[from]);
+    return { from, to, median: xs.length ? quantile(xs, 0.5) : null, runs: xs.length };
+  });
+  return { at, steps };
+}

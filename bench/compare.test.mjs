@@ -1,7 +1,7 @@
 // Tests of bench/compare.mjs (run by `cargo xtask test` with `node --test`).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { quantile, medianInterval, paired, pairedCell } from './compare.mjs';
+import { quantile, medianInterval, paired, pairedCell, phases } from './compare.mjs';
 
 const ranks = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -77,4 +77,29 @@ test('the table cell gives the median difference, its interval, the count and th
   const p = paired([100, 102, 98, 101, 99, 103, 97, 100], [120, 123, 120, 124, 124, 129, 124, 128]);
   assert.equal(pairedCell(p), '-25.0 (-28.0 to -20.0), 8/8: lower');
   assert.equal(pairedCell(paired([1], [2])), '-1.0 (too few runs), 1/1: not distinguishable');
+});
+
+test('phases: the median of each step is taken over its per-run durations', () => {
+  const runs = [
+    { loader: 0, inputs: 10, booted: 15, visible: 20 },
+    { loader: 5, inputs: 8, booted: 30, visible: 31 },
+    { loader: 1, inputs: 2, booted: 3, visible: 40 },
+  ];
+  const { at, steps } = phases(runs, ['loader', 'inputs', 'booted', 'visible']);
+  assert.deepEqual(at.map((a) => a.median), [1, 8, 15, 31]);
+  // loader to inputs: 10, 3, 1; inputs to booted: 5, 22, 1; booted to visible: 5, 1, 37.
+  assert.deepEqual(steps.map((s) => s.median), [3, 5, 5]);
+  // The difference of the medians would say 7 for the first step: no run took that.
+  assert.notEqual(steps[0].median, at[1].median - at[0].median);
+});
+
+test('phases: a run without a point counts only in the steps it has both ends of', () => {
+  const runs = [
+    { loader: 0, inputs: 10, visible: 50 },
+    { loader: 0, inputs: 20, booted: 24, visible: 30 },
+  ];
+  const { at, steps } = phases(runs, ['loader', 'inputs', 'booted', 'visible']);
+  assert.equal(at[2].median, 24);
+  assert.deepEqual(steps.map((s) => [s.median, s.runs]), [[10, 2], [4, 1], [6, 1]]);
+  assert.equal(phases([{ loader: 1 }], ['loader', 'booted']).steps[0].median, null);
 });

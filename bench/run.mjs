@@ -6,7 +6,7 @@
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { quantile, paired, pairedCell } from './compare.mjs';
+import { quantile, paired, pairedCell, phases } from './compare.mjs';
 
 const BASE = process.argv[2];
 const RUNS = Number(process.argv[3] || 15);
@@ -95,6 +95,10 @@ async function load(browser, m, throttle, withMetrics) {
 async function measure(browser, m, throttle) {
   const { context, page, cdp } = await load(browser, m, throttle, false);
   const before = await page.evaluate(() => ({ ...window.__m }));
+  // Accord's loader marks its start in User Timing (`accord:loader`, `accord:inputs`,
+  // `accord:booted`); the peers have none.
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('accord:')).map((m) => [m.name.slice('accord:'.length), m.startTime])));
   const heap = await cdp.send('Runtime.getHeapUsage');
   const acceptMs = await page.evaluate(async (acceptExpr) => {
     const button = new Function(`return ${acceptExpr}`)();
@@ -116,6 +120,7 @@ async function measure(browser, m, throttle) {
     cls: before.cls,
     acceptMs,
     heapKB: heap.usedSize / 1024,
+    marks,
   };
 }
 
@@ -128,7 +133,7 @@ for (let run = 0; run < RUNS; run++) {
   for (const throttle of [1, 4]) {
     for (const m of MANAGERS) {
       const r = await measure(browser, m, throttle);
-      for (const [k, v] of Object.entries(r)) ((results[`${m.name}|${throttle}|${k}`] ??= [])).push(v);
+      for (const [k, v] of Object.entries(r)) ((results[`${m.name}|${throttle}|${k}`] ??= [])).push(k === 'marks' ? { ...v, visible: r.visibleMs } : v);
     }
   }
 }
@@ -186,4 +191,22 @@ for (const throttle of [1, 4]) {
 }
 console.log(`\nAccord minus each peer, paired by run: the median difference (its 95% interval, distribution-free), the runs in which Accord's value was lower, and the verdict (lower or higher when the interval excludes zero):\n`);
 console.log(pairedLines.join('\n'));
+
+// Where Accord's banner time goes: its loader's marks, then the probe's visible time.
+const POINTS = [
+  ['loader', '`accord.js` fetched and evaluated up to its loader'],
+  ['inputs', 'config, compiled wasm, stylesheet and parsed document all in'],
+  ['booted', '`initSync` and `boot` done: the banner mounted'],
+  ['visible', 'banner visible: its style, layout and first paint'],
+];
+const steps = [1, 4].map((throttle) => phases(results[`${MANAGERS[0].name}|${throttle}|marks`], POINTS.map(([p]) => p)));
+json.phases = { '1x': steps[0], '4x': steps[1] };
+const phaseLines = ['| step, ms | to (median since navigation) | step (median per run) | CPU ÷4: to | CPU ÷4: step |', '|---|---:|---:|---:|---:|'];
+const ms = (x) => (x === null ? 'n/a' : x.toFixed(1));
+POINTS.forEach(([, label], i) => {
+  const cells = steps.flatMap(({ at, steps: s }) => [ms(at[i].median), i === 0 ? ms(at[0].median) : ms(s[i - 1].median)]);
+  phaseLines.push(`| ${label} | ${cells.join(' | ')} |`);
+});
+console.log(`\nAccord's start, step by step (the loader's User Timing marks, then the probe's banner visible; each step is the median of its per-run durations, so the steps need not add up to the last point):\n`);
+console.log(phaseLines.join('\n'));
 console.log(`\nJSON: ${JSON.stringify(json)}`);

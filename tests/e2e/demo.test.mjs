@@ -1,7 +1,7 @@
 // The demo in a real browser: the banner, gating before and after each choice, the cookie.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, visit, banner, ran, cookieNames, consentCookie } from './helpers.mjs';
+import { launch, openPage, visit, banner, ran, cookieNames, consentCookie, withConfig } from './helpers.mjs';
 
 const TRACKER_COOKIES = ['lt_ad_click', 'lt_lang', 'lt_partner_id', 'lt_stats_id'];
 let browser;
@@ -22,6 +22,24 @@ test('before a choice the banner shows and only necessary scripts run', async ()
   assert.equal(await consentCookie(context), undefined);
   assert.equal(await page.evaluate(() => window.Accord.consent()), null);
   assert.deepEqual(console.filter((m) => m.type === 'error' && m.text.startsWith('Accord')), []);
+  await context.close();
+});
+
+test('the loader marks its start in User Timing, in order; an invalid config marks no boot', async () => {
+  const marks = (page) => page.evaluate(() => performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('accord:')).map((m) => [m.name, m.startTime]));
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  assert.equal(await visit(page, '/'), 'ready');
+  const seen = await marks(page);
+  assert.deepEqual(seen.map(([name]) => name), ['accord:loader', 'accord:inputs', 'accord:booted']);
+  const times = seen.map(([, t]) => t);
+  assert.deepEqual([...times].sort((a, b) => a - b), times, 'marked in the order they happen');
+
+  const { page: broken } = await openPage(context);
+  await withConfig(broken, (c) => { c.categories = 'analytics'; });
+  assert.equal(await visit(broken, '/'), 'error');
+  assert.deepEqual((await marks(broken)).map(([name]) => name), ['accord:loader', 'accord:inputs']);
   await context.close();
 });
 

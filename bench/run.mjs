@@ -131,7 +131,7 @@ const browser = await chromium.launch({
 const results = {};
 for (let run = 0; run < RUNS; run++) {
   // The order rotates from run to run, so each manager comes first as often as the others:
-  // where a load falls in the sequence moves its times (see README, Benchmark).
+  // where a load falls in the sequence can move its times (see README, Benchmark).
   const order = MANAGERS.map((_, i) => MANAGERS[(run + i) % MANAGERS.length]);
   for (const throttle of [1, 4]) {
     for (const m of order) {

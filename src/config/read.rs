@@ -628,9 +628,9 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
     out
 }
 
-/// Whether every byte of `s` passes `ok`. One loop that each validator calls with its own
-/// test, where `bytes().all` compiled a copy per closure into the wasm.
-fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
+/// Whether every byte of `s` passes `ok`. One loop that each validator (and the shell's own
+/// checks) calls with its own test, where `bytes().all` compiled a copy per closure into the wasm.
+pub(crate) fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
     for b in s.bytes() {
         if !ok(b) {
             return false;

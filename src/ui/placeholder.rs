@@ -8,7 +8,7 @@ use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 
 use super::dom::{self, append, el};
 use crate::browser::{Context, DomError};
-use crate::config::Config;
+use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
 use crate::i18n::{Key, Texts};
@@ -90,7 +90,7 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
         // Take the iframe's place: the same box, so the page does not jump when it loads.
         for &(attr, prop) in &[("width", "width"), ("height", "height")] {
             if let Some(v) = frame.get_attribute(attr) {
-                let v = if v.bytes().all(|b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
+                let v = if all_bytes(&v, |b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
                 let _ = style.set_property(prop, &v);
             }
         }

@@ -11,27 +11,31 @@ use crate::decide;
 
 /// Erases the declared storage of every service `consent` does not grant; returns the names
 /// of the cookies and keys it removed, sorted, each once.
+///
+/// The page's cookies and localStorage are read only once a refused service declares some:
+/// each read asks the browser process, and after Accept all, where nothing is refused, the
+/// click would wait for it for nothing.
 pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec<String>, DomError> {
-    let location = page::window()?.location();
-    let host = location.hostname().context("read the host name")?;
-    let paths = paths(&location.pathname().context("read the path")?);
-    let present = cookie::pairs(doc)?;
-    let storage = page::window()?.local_storage().ok().flatten();
     let mut erased = IdSet::new();
+    let mut read = None;
     for service in &config.services {
-        if decide::may_run_service(config, Some(consent), &service.id) {
+        if service.cookies.is_empty() || decide::may_run_service(config, Some(consent), &service.id) {
             continue;
         }
+        if read.is_none() {
+            read = Some(Present::read(doc)?);
+        }
+        let Some(Present { host, paths, cookies: present, storage }) = &read else { continue };
         for rule in &service.cookies {
             match rule.kind {
                 TrackerKind::Cookie => {
-                    let domains = domains(&host, rule.domain.as_deref());
-                    for (name, _) in &present {
+                    let domains = domains(host, rule.domain.as_deref());
+                    for (name, _) in present {
                         if !glob_matches(&rule.name, name) {
                             continue;
                         }
                         for domain in &domains {
-                            for path in &paths {
+                            for path in paths {
                                 cookie::expire(doc, name, domain.as_deref(), path)?;
                             }
                         }
@@ -39,7 +43,7 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                     }
                 }
                 TrackerKind::LocalStorage => {
-                    let Some(storage) = &storage else { continue };
+                    let Some(storage) = storage else { continue };
                     // The matching keys first, then their removal: removing shifts the indexes.
                     let mut keys = Vec::new();
                     for i in 0..storage.length().unwrap_or(0) {
@@ -59,6 +63,27 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
         }
     }
     Ok(erased.into_vec())
+}
+
+/// What the page holds that a refused service may have stored, and where.
+struct Present {
+    host: String,
+    /// The paths its cookies can be set on (see [`paths`]).
+    paths: Vec<String>,
+    cookies: Vec<(String, String)>,
+    storage: Option<web_sys::Storage>,
+}
+
+impl Present {
+    fn read(doc: &Document) -> Result<Present, DomError> {
+        let location = page::window()?.location();
+        Ok(Present {
+            host: location.hostname().context("read the host name")?,
+            paths: paths(&location.pathname().context("read the path")?),
+            cookies: cookie::pairs(doc)?,
+            storage: page::window()?.local_storage().ok().flatten(),
+        })
+    }
 }
 
 /// Host-only (`None`), the host and each parent domain, and a declared domain.

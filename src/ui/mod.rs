@@ -253,7 +253,11 @@ impl Ui {
         {
             let mut st = self.0.state.borrow_mut();
             if st.open == Open::Nothing {
-                st.return_focus = self.0.doc.active_element().and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                // Focus on <body> (nothing focused, as when the banner first opens) is not
+                // given back: focusing it does nothing but make the click that closes the
+                // banner wait for a style update (about 3 ms at 4x CPU throttling).
+                let body = self.0.doc.body();
+                st.return_focus = self.0.doc.active_element().and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| Some(e) != body.as_ref());
             }
             st.open = what;
             st.pending = None;

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { BASE, launch, CHROMIUM_ARGS, openPage, visit, banner, fixture, demoConfig, consentCookie } from './helpers.mjs';
+import { BASE, launch, CHROMIUM_ARGS, openPage, visit, banner, fixture, demoConfig, consentCookie, withConfig } from './helpers.mjs';
 import { chromium } from 'playwright-core';
 
 const KINDS = ['beacon', 'external.js', 'fetch', 'frame.html', 'inline.gif', 'injected.js', 'pixel.gif', 'style.css', 'tm-pixel.gif', 'tm-tag.js', 'xhr'];
@@ -164,6 +164,28 @@ test('withdrawal deletes the refused services\' cookies on the host and the pare
   assert.deepEqual(detail.withdrawn.categories.sort(), ['analytics', 'marketing', 'preferences']);
   assert.ok(detail.erased.includes('lt_stats_id') && detail.erased.includes('lt_ad_click'));
   await resolver.close();
+});
+
+test('Accept all reads no localStorage and the cookies only to check its own, when no refused service declares any', async () => {
+  // Each read asks the browser process, and the click that accepts would wait for it.
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  // The demo's Accept all leaves out what needs separate consent, which declares cookies.
+  await withConfig(page, (config) => { config.accept_all_includes_separate = true; });
+  await visit(page, '/en/');
+  await page.waitForFunction(() => window.__accord.state === 'ready');
+  const reads = await page.evaluate(() => {
+    const counts = { cookie: 0, localStorage: 0 };
+    const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    Object.defineProperty(Document.prototype, 'cookie', { configurable: true, set: cookie.set, get() { counts.cookie += 1; return cookie.get.call(this); } });
+    const storage = Object.getOwnPropertyDescriptor(window, 'localStorage');
+    Object.defineProperty(window, 'localStorage', { configurable: true, get() { counts.localStorage += 1; return storage.get.call(this); } });
+    window.Accord.acceptAll();
+    return counts;
+  });
+  assert.deepEqual(reads, { cookie: 1, localStorage: 0 });
+  assert.match(await page.evaluate(() => document.cookie), /accord_consent=/, 'the choice is stored');
+  await context.close();
 });
 
 function dataLayer(page) {

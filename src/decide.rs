@@ -172,7 +172,7 @@ mod tests {
         next.revision = 2;
         let cookie = stored(Choice::AcceptAll, NOW);
         let s = assess(&next, Some(&cookie), NOW);
-        assert_eq!(s.must_ask(), true);
+        assert!(s.must_ask());
         let Stored::Stale(_, reason) = s else { panic!("not stale") };
         assert_eq!(reason.to_string(), "stored for config revision 1, current revision is 2");
         assert!(!may_run(&next, None, "marketing"));

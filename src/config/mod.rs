@@ -12,7 +12,10 @@ pub use json::SyntaxError;
 
 use crate::i18n::Key;
 use crate::message::{cat, decimal, display_by_describe, joined, Describe};
-pub(crate) use read::{all_bytes, is_valid_id};
+pub(crate) use read::is_valid_id;
+/// For the click-to-load placeholder's width and height (browser code only).
+#[cfg(target_arch = "wasm32")]
+pub(crate) use read::all_bytes;
 pub use text::Text;
 
 /// Languages whose interface texts are built in.

@@ -145,8 +145,8 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     // The gated external scripts start loading here, before the receipt's signing, the UI
     // and the erasing, so their fetch overlaps that work and does not wait behind IndexedDB
     // and WebCrypto. No script runs before this call returns, after Consent Mode has been
-    // told: external ones run when loaded, inline ones from a queued task. The receipt is
-    // issued even if something below fails.
+    // told: external ones run when loaded, inline ones from a microtask once it has returned
+    // (so still before the next paint). The receipt is issued even if something below fails.
     let gated = run_gated(&doc, &config, Some(&consent));
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;

@@ -22,10 +22,10 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
         if service.cookies.is_empty() || decide::may_run_service(config, Some(consent), &service.id) {
             continue;
         }
-        if read.is_none() {
-            read = Some(Present::read(doc)?);
-        }
-        let Some(Present { host, paths, cookies: present, storage }) = &read else { continue };
+        let Present { host, paths, cookies: present, storage } = match read {
+            Some(ref page) => page,
+            None => read.insert(Present::read(doc)?),
+        };
         for rule in &service.cookies {
             match rule.kind {
                 TrackerKind::Cookie => {

@@ -54,3 +54,26 @@ test('the browser receives the compressed wasm, streams it into the compiler, an
   assert.deepEqual(console.filter((m) => m.type === 'warning' && m.text.includes('application/wasm')), []);
   await context.close();
 });
+
+// The .gz copies are zopfli's: gzip streams that zlib did not write. A browser that does not
+// take brotli must still decode them into a working banner.
+test('a browser that takes gzip but not brotli gets the .gz copies, and the banner shows', async () => {
+  const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Encoding': 'gzip' } });
+  const { page } = await openPage(context);
+  const encodings = {};
+  page.on('response', async (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop();
+    if (FILES.includes(name)) encodings[name] = (await r.allHeaders())['content-encoding'];
+  });
+  assert.equal(await visit(page, '/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.deepEqual(encodings, { 'accord.js': 'gzip', 'accord_bg.wasm': 'gzip', 'accord.css': 'gzip' });
+  const onWire = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js|\.css)$/.test(e.name))
+    .map((e) => [e.name.split('/').pop(), e.encodedBodySize])));
+  for (const file of FILES) {
+    const gz = await raw(`/accord/${file}`, 'gzip');
+    assert.equal(onWire[file], gz.body.length, `${file}: the browser got the .gz copy`);
+  }
+  await context.close();
+});

@@ -177,9 +177,19 @@ fn check_budget(sizes: &[(String, usize)], budget: &[(String, usize)]) -> Result
     }
 }
 
+/// zlib's gzip -9, as the peers' sizes are usually quoted: the report's column to compare with.
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     enc.write_all(data).and_then(|_| enc.finish()).map_err(|e| format!("gzip: {e}"))
+}
+
+/// Zopfli's gzip: an ordinary gzip stream (any gzip decoder reads it) that searches harder for
+/// matches than zlib -9. What the `.gz` copies hold. 15 iterations, its default; more saved
+/// no more than 10 B here.
+fn zopfli(data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, data, &mut out).map_err(|e| format!("zopfli: {e}"))?;
+    Ok(out)
 }
 
 fn brotli(data: &[u8]) -> Result<Vec<u8>> {
@@ -189,34 +199,37 @@ fn brotli(data: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes `<file>.gz` (gzip -9) and `<file>.br` (brotli q11) beside each file, for servers
+/// Writes `<file>.gz` (gzip by zopfli) and `<file>.br` (brotli q11) beside each file, for servers
 /// that send a precompressed file as it is (nginx's `gzip_static` and `brotli_static`, the
 /// demo's server).
 fn precompress(dist: &Path, files: &[&str]) -> Result<()> {
     for name in files {
         let data = fs::read(dist.join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
-        write(&dist.join(format!("{name}.gz")), &gzip(&data)?)?;
+        write(&dist.join(format!("{name}.gz")), &zopfli(&data)?)?;
         write(&dist.join(format!("{name}.br")), &brotli(&data)?)?;
     }
     Ok(())
 }
 
-/// Prints raw, gzip and brotli sizes; returns the gzip size of each file and of the total.
+/// Prints each file's size raw, after zlib's gzip -9, and as its `.gz` (zopfli) and `.br`
+/// copies; returns the size of each `.gz` copy and of their total, which the budget is on.
 fn report(dist: &Path, files: &[&str]) -> Result<Vec<(String, usize)>> {
-    let size = |name: &str| fs::metadata(dist.join(name)).map(|m| m.len() as usize).map_err(|e| format!("read dist/{name}: {e}"));
+    let read = |name: &str| fs::read(dist.join(name)).map_err(|e| format!("read dist/{name}: {e}"));
     let mut sizes = Vec::new();
-    println!("\n{:<16} {:>10} {:>10} {:>10}", "file", "raw B", "gzip -9 B", "brotli B");
-    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    println!("\n{:<16} {:>10} {:>10} {:>10} {:>10}", "file", "raw B", "gzip -9 B", "zopfli B", "brotli B");
+    let mut totals = [0; 4];
     for name in files {
-        let (raw, gz, br) = (size(name)?, size(&format!("{name}.gz"))?, size(&format!("{name}.br"))?);
-        raw_total += raw;
-        gz_total += gz;
-        br_total += br;
-        println!("{name:<16} {raw:>10} {gz:>10} {br:>10}");
-        sizes.push((name.to_string(), gz));
+        let data = read(name)?;
+        let row = [data.len(), gzip(&data)?.len(), read(&format!("{name}.gz"))?.len(), read(&format!("{name}.br"))?.len()];
+        for (total, size) in totals.iter_mut().zip(row) {
+            *total += size;
+        }
+        println!("{name:<16} {:>10} {:>10} {:>10} {:>10}", row[0], row[1], row[2], row[3]);
+        sizes.push((name.to_string(), row[2]));
     }
-    println!("{:<16} {:>10} {:>10} {:>10}  ({:.1} KiB gzip)\n", "total", raw_total, gz_total, br_total, gz_total as f64 / 1024.0);
-    sizes.push(("total".to_string(), gz_total));
+    let [raw, gz9, gz, br] = totals;
+    println!("{:<16} {raw:>10} {gz9:>10} {gz:>10} {br:>10}  ({:.1} KiB served as gzip)\n", "total", gz as f64 / 1024.0);
+    sizes.push(("total".to_string(), gz));
     Ok(sizes)
 }
 
@@ -232,6 +245,17 @@ mod tests {
             "over the size budget in pkg-config/size-budget.txt:\n  accord.js: 101 B gzip, budget 100 B");
         let sizes = vec![("accord.js".to_string(), 100), ("total".to_string(), 1000)];
         assert!(check_budget(&sizes, &budget).is_ok());
+    }
+
+    #[test]
+    fn the_gz_copy_is_plain_gzip_and_no_larger_than_zlibs() {
+        use std::io::Read;
+        let data = read(&root().join("src/loader.js")).unwrap();
+        let packed = zopfli(data.as_bytes()).unwrap();
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut unpacked).unwrap();
+        assert_eq!(unpacked, data);
+        assert!(packed.len() <= gzip(data.as_bytes()).unwrap().len(), "{} B", packed.len());
     }
 
     #[test]

@@ -82,10 +82,10 @@ pub fn build() -> Result<PathBuf> {
         .arg("--one-caller-inline-max-function-size=20")
         // Then the control flow of every function rebuilt by the Relooper (`--flatten
         // --rereloop`, and -Oz again to tidy up what that leaves), and GUFA's whole-module
-        // analysis of which values can reach where: 1,685 B raw and 431 B of gzip less on
-        // 2026-11-30 (66,545 to 66,114 by zlib's gzip -9). The other passes -Oz leaves out
-        // (const-hoisting, merge-similar-functions, local-cse, code-folding, flatten alone,
-        // LLVM's merge-functions and inline-threshold 0) saved nothing or cost bytes.
+        // analysis of which values can reach where: 1,685 B raw and 424 B of gzip -9 less on
+        // 2026-11-30. Other passes (const-hoisting, merge-similar-functions, local-cse,
+        // code-folding, flatten without the Relooper), and LLVM's merge-functions and
+        // inline-threshold 0, saved nothing or cost bytes (docs/performance-history.md).
         .args(["--flatten", "--rereloop", "-Oz", "--gufa-optimizing", "-Oz"])
         .args(WASM_FEATURES)
         .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
@@ -204,8 +204,8 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Zopfli's gzip: an ordinary gzip stream (any gzip decoder reads it) that searches harder for
-/// matches than zlib -9. What the `.gz` copies hold. 15 iterations, its default; more saved
-/// no more than 10 B here.
+/// matches than zlib -9. What the `.gz` copies hold. 15 iterations, its default: 100 saved
+/// nothing here.
 fn zopfli(data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, data, &mut out).map_err(|e| format!("zopfli: {e}"))?;

@@ -6,7 +6,7 @@
 //! and export, and the names are stripped again. The order: by size class (a power of two),
 //! then, within a class, each function followed by the one most like it (see
 //! [`likeness_order`]). On 2026-11-30 sorting by class and bytes took 635 B of gzip -9 off the
-//! wasm (66,301 to 65,666), and chaining by likeness within each class 263 B more; ordering
+//! wasm (66,301 to 65,666), and chaining by likeness within each class 246 B more; ordering
 //! by size alone, by bytes alone, small functions first, classes of 1.5 or 3 times, or one
 //! chain across all classes saved less (docs/performance-history.md).
 

@@ -27,6 +27,17 @@ const WASM_FEATURES: [&str; 5] = [
     "--enable-nontrapping-float-to-int",
 ];
 
+/// Inline a function that has one caller only when it is tiny (at most 20 Binaryen
+/// expressions). By default -Oz inlines every single-caller function whatever its size: boot
+/// swallowed the config reader and validator. Left as calls, the wasm is 1.9 KB larger raw but
+/// 3.8 KB smaller after gzip (89,736 to 85,954 B on 2026-11-24); of the limits from 10 to 200,
+/// 20 compressed best (and still did on 2026-11-30, after the Relooper). Boot's time at 4x
+/// throttling did not measurably change. Every -Oz run of the build uses it.
+const ONE_CALLER_INLINE: &str = "--one-caller-inline-max-function-size=20";
+
+/// What the shipped wasm carries no copy of.
+const STRIP: [&str; 3] = ["--strip-debug", "--strip-producers", "--strip-target-features"];
+
 fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))
 }
@@ -73,13 +84,7 @@ pub fn build() -> Result<PathBuf> {
     let optimized = glue_dir.join("accord_bg.opt.wasm");
     run(Command::new(tools.join("wasm-opt"))
         .args(["-Oz", "--converge"])
-        // Inline a function that has one caller only when it is tiny (at most 20 Binaryen
-        // expressions). By default -Oz inlines every single-caller function whatever its
-        // size: boot swallowed the config reader and validator. Left as calls, the wasm is
-        // 1.9 KB larger raw but 3.8 KB smaller after gzip (89,736 to 85,954 B on
-        // 2026-11-24); of the limits from 10 to 200, 20 compressed best. Boot's time at 4x
-        // throttling did not measurably change.
-        .arg("--one-caller-inline-max-function-size=20")
+        .arg(ONE_CALLER_INLINE)
         // Then the control flow of every function rebuilt by the Relooper (`--flatten
         // --rereloop`, and -Oz again to tidy up what that leaves), and GUFA's whole-module
         // analysis of which values can reach where: 1,685 B raw and 424 B of gzip -9 less on
@@ -88,7 +93,7 @@ pub fn build() -> Result<PathBuf> {
         // inline-threshold 0, saved nothing or cost bytes (docs/performance-history.md).
         .args(["--flatten", "--rereloop", "-Oz", "--gufa-optimizing", "-Oz"])
         .args(WASM_FEATURES)
-        .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
+        .args(STRIP)
         .arg(&minified)
         .arg("-o")
         .arg(&optimized))?;
@@ -97,9 +102,9 @@ pub fn build() -> Result<PathBuf> {
     let named = glue_dir.join("accord_bg.named.wasm");
     write(&named, &order::name_by_likeness(&fs::read(&optimized).map_err(|e| format!("read {}: {e}", optimized.display()))?)?)?;
     run(Command::new(tools.join("wasm-opt"))
-        .args(["--reorder-functions-by-name", "-Oz", "--one-caller-inline-max-function-size=20"])
+        .args(["--reorder-functions-by-name", "-Oz", ONE_CALLER_INLINE])
         .args(WASM_FEATURES)
-        .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
+        .args(STRIP)
         .arg(&named)
         .arg("-o")
         .arg(dist.join("accord_bg.wasm")))?;

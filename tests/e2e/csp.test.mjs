@@ -37,6 +37,9 @@ for (const path of ['/csp.html', '/csp-nonce.html']) {
     // (10px; a browser's own button padding is 1px).
     const padding = await banner(page).locator('[data-accord="accept-all"]').evaluate((b) => getComputedStyle(b).paddingTop);
     assert.equal(padding, '10px');
+    // On these pages the necessary script is an external file, so it runs once it has loaded,
+    // which may be after the banner shows (a busy machine made this check fail once).
+    await page.waitForFunction(() => window.__demo?.ran?.necessary);
     assert.deepEqual(await ran(page), ['necessary']);
     await banner(page).locator('[data-accord="preferences"]').click();
     await page.locator('[data-accord="panel"]').waitFor({ state: 'visible' });

@@ -12,28 +12,18 @@ use crate::message::{cat, decimal};
 /// A dialog's outer element: labelled, focusable as a whole, hidden until opened.
 fn dialog(doc: &Document, hook: &str, role: &str, modal: bool, label_id: &str) -> Element {
     let class = cat(&["accord-", hook]);
-    let mut attrs = vec![
-        ("class", class.as_str()),
-        ("data-accord", hook),
-        ("role", role),
-        ("aria-labelledby", label_id),
-        ("tabindex", "-1"),
-        ("hidden", ""),
-    ];
-    if modal {
-        attrs.push(("aria-modal", "true"));
-    }
-    el(doc, "div", &attrs, "")
+    let attrs = [("class", class.as_str()), ("data-accord", hook), ("role", role), ("aria-labelledby", label_id)];
+    el(doc, if modal { "div|tabindex=-1|hidden|aria-modal=true" } else { "div|tabindex=-1|hidden" }, &attrs, "")
 }
 
 fn button(doc: &Document, hook: &str, label: &str) -> Element {
-    el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", hook)], label)
+    el(doc, "button|type=button|class=accord-btn", &[("data-accord", hook)], label)
 }
 
 /// Accept all and Reject all, then `extra`: the same element, class and styling for every
 /// choice, so none is nudged.
 fn choices(doc: &Document, t: &Texts, extra: (&str, Key)) -> Element {
-    let row = el(doc, "div", &[("class", "accord-actions")], "");
+    let row = el(doc, "div|class=accord-actions", &[], "");
     for (hook, key) in [("accept-all", Key::AcceptAll), ("reject-all", Key::RejectAll), (extra.0, extra.1)] {
         append(&row, &[&button(doc, hook, t.get(key))]);
     }
@@ -44,17 +34,17 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element 
     let modal = config.ui.layout == Layout::Modal;
     let banner = dialog(doc, "banner", "dialog", modal, "accord-title");
     set(&banner, "aria-describedby", "accord-text");
-    let title = el(doc, "h2", &[("id", "accord-title"), ("class", "accord-title")], t.get(Key::BannerTitle));
-    let text = el(doc, "p", &[("id", "accord-text"), ("class", "accord-text")], t.get(Key::BannerText));
+    let title = el(doc, "h2|id=accord-title|class=accord-title", &[], t.get(Key::BannerTitle));
+    let text = el(doc, "p|id=accord-text|class=accord-text", &[], t.get(Key::BannerText));
     if let Some(url) = &config.site.policy_url {
         or_throw(text.append_with_str_1(" "));
-        append(&text, &[&el(doc, "a", &[("href", url), ("class", "accord-link")], t.get(Key::PolicyLink))]);
+        append(&text, &[&el(doc, "a|class=accord-link", &[("href", url)], t.get(Key::PolicyLink))]);
     }
     let controller = cat(&[t.get(Key::Controller), &config.site.controller]);
-    let controller = el(doc, "p", &[("class", "accord-controller")], &controller);
+    let controller = el(doc, "p|class=accord-controller", &[], &controller);
     append(&banner, &[&title, &text]);
     if gpc {
-        append(&banner, &[&el(doc, "p", &[("class", "accord-text"), ("data-accord", "gpc")], t.get(Key::GpcHonoured))]);
+        append(&banner, &[&el(doc, "p|class=accord-text|data-accord=gpc", &[], t.get(Key::GpcHonoured))]);
     }
     append(&banner, &[&controller, &choices(doc, t, ("preferences", Key::Customize))]);
     banner
@@ -62,21 +52,16 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element 
 
 pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Element {
     let panel = dialog(doc, "panel", "dialog", true, "accord-panel-title");
-    let head = el(doc, "div", &[("class", "accord-panel-head")], "");
-    let title = el(doc, "h2", &[("id", "accord-panel-title"), ("class", "accord-title")], t.get(Key::PanelTitle));
-    let close = el(
-        doc,
-        "button",
-        &[("type", "button"), ("class", "accord-close"), ("data-accord", "close"), ("aria-label", t.get(Key::Close))],
-        "×",
-    );
+    let head = el(doc, "div|class=accord-panel-head", &[], "");
+    let title = el(doc, "h2|id=accord-panel-title|class=accord-title", &[], t.get(Key::PanelTitle));
+    let close = el(doc, "button|type=button|class=accord-close|data-accord=close", &[("aria-label", t.get(Key::Close))], "×");
     append(&head, &[&title, &close]);
     append(&panel, &[&head]);
     if config.languages.len() > 1 {
         append(&panel, &[&language_switcher(doc, config, t)]);
     }
-    append(&panel, &[&el(doc, "p", &[("class", "accord-text")], t.get(Key::PanelText))]);
-    let list = el(doc, "div", &[("class", "accord-categories")], "");
+    append(&panel, &[&el(doc, "p|class=accord-text", &[], t.get(Key::PanelText))]);
+    let list = el(doc, "div|class=accord-categories", &[], "");
     for category in &config.categories {
         append(&list, &[&category_block(doc, config, t, category)]);
     }
@@ -85,9 +70,9 @@ pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Element {
 }
 
 fn language_switcher(doc: &Document, config: &Config, t: &Texts) -> Element {
-    let row = el(doc, "div", &[("class", "accord-language")], "");
-    let label = el(doc, "label", &[("for", "accord-language")], t.get(Key::Language));
-    let select = el(doc, "select", &[("id", "accord-language"), ("data-accord", "language")], "");
+    let row = el(doc, "div|class=accord-language", &[], "");
+    let label = el(doc, "label|for=accord-language", &[], t.get(Key::Language));
+    let select = el(doc, "select|id=accord-language|data-accord=language", &[], "");
     for lang in &config.languages {
         let name = i18n::texts(config, lang);
         let option = el(doc, "option", &[("value", lang), ("lang", lang)], name.get(Key::LanguageName));
@@ -105,29 +90,27 @@ fn language_switcher(doc: &Document, config: &Config, t: &Texts) -> Element {
 fn switch(doc: &Document, kind: &str, id: &str, label: &str, locked_by: Option<&str>) -> Element {
     let input_id = cat(&["accord-", kind, "-", id]);
     let data = cat(&["data-", kind]);
-    let wrapper = el(doc, "label", &[("class", "accord-switch"), ("for", &input_id)], "");
-    let mut attrs = vec![("type", "checkbox"), ("role", "switch"), ("id", input_id.as_str()), (data.as_str(), id)];
+    let wrapper = el(doc, "label|class=accord-switch", &[("for", &input_id)], "");
+    let attrs = [("id", input_id.as_str()), (data.as_str(), id)];
+    let input = el(doc, if locked_by.is_some() { "input|type=checkbox|role=switch|checked|disabled" } else { "input|type=checkbox|role=switch" }, &attrs, "");
     if let Some(why) = locked_by {
-        attrs.push(("checked", ""));
-        attrs.push(("disabled", ""));
-        attrs.push(("aria-describedby", why));
+        set(&input, "aria-describedby", why);
     }
-    let input = el(doc, "input", &attrs, "");
-    let name = el(doc, "span", &[("class", "accord-switch-label")], label);
+    let name = el(doc, "span|class=accord-switch-label", &[], label);
     append(&wrapper, &[&input, &name]);
     wrapper
 }
 
 fn badge(doc: &Document, text: &str) -> Element {
-    el(doc, "span", &[("class", "accord-badge")], text)
+    el(doc, "span|class=accord-badge", &[], text)
 }
 
 fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Category) -> Element {
     let lang = &t.lang;
     let why_id = cat(&["accord-why-", &category.id]);
     let locked_by = category.required.then_some(why_id.as_str());
-    let block = el(doc, "section", &[("class", "accord-category"), ("data-category-block", &category.id)], "");
-    let head = el(doc, "div", &[("class", "accord-row")], "");
+    let block = el(doc, "section|class=accord-category", &[("data-category-block", &category.id)], "");
+    let head = el(doc, "div|class=accord-row", &[], "");
     append(&head, &[&switch(doc, "category", &category.id, category.title.get(lang), locked_by)]);
     if category.required {
         append(&head, &[&badge(doc, t.get(Key::AlwaysOn))]);
@@ -136,15 +119,15 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
     }
     append(&block, &[&head]);
     if let Some(description) = &category.description {
-        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))]);
+        append(&block, &[&el(doc, "p|class=accord-description", &[], description.get(lang))]);
     }
     if category.required {
-        let why = el(doc, "p", &[("class", "accord-description"), ("id", &why_id)], t.get(Key::RequiredWhy));
+        let why = el(doc, "p|class=accord-description", &[("id", &why_id)], t.get(Key::RequiredWhy));
         append(&block, &[&why]);
     }
     let services = config.services_in(&category.id);
     if !services.is_empty() {
-        let details = el(doc, "details", &[("class", "accord-services")], "");
+        let details = el(doc, "details|class=accord-services", &[], "");
         let summary = cat(&[t.get(Key::Services), " (", &decimal(services.len() as u64), ")"]);
         append(&details, &[&el(doc, "summary", &[], &summary)]);
         for service in services {
@@ -157,15 +140,15 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
 
 fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option<&str>) -> Element {
     let lang = &t.lang;
-    let block = el(doc, "div", &[("class", "accord-service")], "");
-    let head = el(doc, "div", &[("class", "accord-row")], "");
+    let block = el(doc, "div|class=accord-service", &[], "");
+    let head = el(doc, "div|class=accord-row", &[], "");
     append(&head, &[&switch(doc, "service", &service.id, &service.name, locked_by)]);
     if service.separate_consent && locked_by.is_none() {
         append(&head, &[&badge(doc, t.get(Key::SeparateBadge))]);
     }
     append(&block, &[&head]);
     if let Some(description) = &service.description {
-        append(&block, &[&el(doc, "p", &[("class", "accord-description")], description.get(lang))]);
+        append(&block, &[&el(doc, "p|class=accord-description", &[], description.get(lang))]);
     }
     if !service.cookies.is_empty() {
         append(&block, &[&declarations(doc, t, service)]);
@@ -175,12 +158,12 @@ fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option
 
 /// The declaration table: what the service stores or sends, by whom, why, for how long.
 fn declarations(doc: &Document, t: &Texts, service: &Service) -> Element {
-    let wrap = el(doc, "div", &[("class", "accord-table-wrap")], "");
-    let table = el(doc, "table", &[("class", "accord-table")], "");
-    append(&table, &[&el(doc, "caption", &[("class", "accord-visually-hidden")], &service.name)]);
+    let wrap = el(doc, "div|class=accord-table-wrap", &[], "");
+    let table = el(doc, "table|class=accord-table", &[], "");
+    append(&table, &[&el(doc, "caption|class=accord-visually-hidden", &[], &service.name)]);
     let head_row = el(doc, "tr", &[], "");
     for &key in &[Key::Name, Key::Provider, Key::Purpose, Key::Duration, Key::Kind] {
-        append(&head_row, &[&el(doc, "th", &[("scope", "col")], t.get(key))]);
+        append(&head_row, &[&el(doc, "th|scope=col", &[], t.get(key))]);
     }
     let thead = el(doc, "thead", &[], "");
     append(&thead, &[&head_row]);
@@ -220,26 +203,25 @@ fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRu
 pub fn confirm(doc: &Document, t: &Texts) -> Element {
     let dialog = dialog(doc, "confirm", "alertdialog", true, "accord-confirm-title");
     set(&dialog, "aria-describedby", "accord-confirm-text");
-    let title = el(doc, "h2", &[("id", "accord-confirm-title"), ("class", "accord-title")], t.get(Key::SeparateTitle));
-    let text = el(doc, "p", &[("id", "accord-confirm-text"), ("class", "accord-text")], t.get(Key::SeparateText));
-    let item = el(doc, "p", &[("class", "accord-confirm-item"), ("data-accord", "confirm-item")], "");
-    let detail = el(doc, "p", &[("class", "accord-text"), ("data-accord", "confirm-detail")], "");
-    let row = el(doc, "div", &[("class", "accord-actions")], "");
+    let title = el(doc, "h2|id=accord-confirm-title|class=accord-title", &[], t.get(Key::SeparateTitle));
+    let text = el(doc, "p|id=accord-confirm-text|class=accord-text", &[], t.get(Key::SeparateText));
+    let item = el(doc, "p|class=accord-confirm-item|data-accord=confirm-item", &[], "");
+    let detail = el(doc, "p|class=accord-text|data-accord=confirm-detail", &[], "");
+    let row = el(doc, "div|class=accord-actions", &[], "");
     append(&row, &[&button(doc, "confirm-yes", t.get(Key::SeparateConfirm)), &button(doc, "confirm-no", t.get(Key::SeparateCancel))]);
     append(&dialog, &[&title, &text, &item, &detail, &row]);
     dialog
 }
 
 pub fn floating(doc: &Document, t: &Texts) -> Element {
-    let attrs = &[("type", "button"), ("class", "accord-floating"), ("data-accord", "floating"), ("hidden", "")];
-    el(doc, "button", attrs, t.get(Key::PrivacySettings))
+    el(doc, "button|type=button|class=accord-floating|data-accord=floating|hidden", &[], t.get(Key::PrivacySettings))
 }
 
 /// Shown after a withdrawal when refused scripts already ran (see `Ui::offer_reload`).
 pub fn reload_notice(doc: &Document, t: &Texts) -> Element {
-    let notice = el(doc, "div", &[("class", "accord-notice"), ("data-accord", "reload"), ("role", "status"), ("hidden", "")], "");
-    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ReloadText));
-    let row = el(doc, "div", &[("class", "accord-actions")], "");
+    let notice = el(doc, "div|class=accord-notice|data-accord=reload|role=status|hidden", &[], "");
+    let text = el(doc, "p|class=accord-text", &[], t.get(Key::ReloadText));
+    let row = el(doc, "div|class=accord-actions", &[], "");
     append(&row, &[&button(doc, "reload-now", t.get(Key::ReloadNow)), &button(doc, "reload-dismiss", t.get(Key::Close))]);
     append(&notice, &[&text, &row]);
     notice
@@ -247,15 +229,10 @@ pub fn reload_notice(doc: &Document, t: &Texts) -> Element {
 
 /// The visitor's own consent records: filled in when the panel opens, downloadable as JSON.
 fn records(doc: &Document, t: &Texts) -> Element {
-    let section = el(doc, "section", &[("class", "accord-records"), ("aria-labelledby", "accord-records-title")], "");
-    let title = el(doc, "h3", &[("id", "accord-records-title"), ("class", "accord-title")], t.get(Key::Records));
-    let list = el(doc, "ul", &[("class", "accord-record-list"), ("data-accord", "records")], "");
-    let download = el(
-        doc,
-        "button",
-        &[("type", "button"), ("class", "accord-btn accord-secondary"), ("data-accord", "records-download")],
-        t.get(Key::RecordsDownload),
-    );
+    let section = el(doc, "section|class=accord-records|aria-labelledby=accord-records-title", &[], "");
+    let title = el(doc, "h3|id=accord-records-title|class=accord-title", &[], t.get(Key::Records));
+    let list = el(doc, "ul|class=accord-record-list|data-accord=records", &[], "");
+    let download = el(doc, "button|type=button|class=accord-btn accord-secondary|data-accord=records-download", &[], t.get(Key::RecordsDownload));
     append(&section, &[&title, &list, &download]);
     section
 }

@@ -15,9 +15,17 @@ pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
     result.unwrap_or_else(|e| throw_val(e))
 }
 
-/// Creates `<tag attrs…>text</tag>`.
-pub fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
-    let node = or_throw(doc.create_element(tag));
+/// Creates an element from `spec`, its tag and fixed attributes in one literal of this crate:
+/// `"button|type=button|class=accord-btn"` (`|hidden` for an attribute without a value). One
+/// string, not a pair of strings per attribute, because every pair the caller builds is code
+/// in the wasm at each call. `attrs` are the ones computed at run time, any value allowed.
+pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+    let mut parts = Parts(spec);
+    let node = or_throw(doc.create_element(parts.next().unwrap_or_default()));
+    for part in parts {
+        let eq = part.bytes().position(|b| b == b'=').unwrap_or(part.len());
+        set(&node, &part[..eq], part.get(eq + 1..).unwrap_or_default());
+    }
     for (name, value) in attrs {
         set(&node, name, value);
     }
@@ -25,6 +33,23 @@ pub fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Elem
         node.set_text_content(Some(text));
     }
     node
+}
+
+/// The `|`-separated parts of a spec (see [`el`]).
+struct Parts<'a>(&'a str);
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let end = self.0.bytes().position(|b| b == b'|').unwrap_or(self.0.len());
+        let part = &self.0[..end];
+        self.0 = self.0.get(end + 1..).unwrap_or_default();
+        Some(part)
+    }
 }
 
 /// Sets one attribute.

@@ -84,7 +84,7 @@ impl Ui {
         gpc: bool,
         on_action: impl Fn(Action) + 'static,
     ) -> Result<Ui, DomError> {
-        let host = el(doc, "div", &[("id", "accord"), ("data-accord", "host")], "");
+        let host = el(doc, "div|id=accord|data-accord=host", &[], "");
         if config.ui.theme != Theme::Auto {
             dom::set(&host, "data-theme", config.ui.theme.name());
         }
@@ -98,7 +98,7 @@ impl Ui {
             None => CssStyleSheet::new().context("make an empty stylesheet")?,
         };
         adopt(&root, &sheet);
-        let frame = el(doc, "div", &[("class", "accord-frame")], "");
+        let frame = el(doc, "div|class=accord-frame", &[], "");
         root.append_child(&frame).context("insert the banner")?;
         doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
 
@@ -127,19 +127,8 @@ impl Ui {
         let config = &inner.config;
         let lang = texts.lang.as_str();
         let dir = if ["ar", "he", "fa", "ur"].contains(&lang.split('-').next().unwrap_or("")) { "rtl" } else { "ltr" };
-        let shell = el(
-            doc,
-            "div",
-            &[
-                ("class", "accord"),
-                ("lang", lang),
-                ("dir", dir),
-                ("data-layout", config.ui.layout.name()),
-                ("data-position", config.ui.position.name()),
-            ],
-            "",
-        );
-        let overlay = el(doc, "div", &[("class", "accord-overlay"), ("data-accord", "overlay"), ("hidden", "")], "");
+        let shell = el(doc, "div|class=accord", &[("lang", lang), ("dir", dir), ("data-layout", config.ui.layout.name()), ("data-position", config.ui.position.name())], "");
+        let overlay = el(doc, "div|class=accord-overlay|data-accord=overlay|hidden", &[], "");
         append(
             &shell,
             &[

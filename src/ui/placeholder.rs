@@ -99,10 +99,10 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).context("attach a shadow root")?;
     // The banner's own stylesheet object: styled from the first frame, so no layout shift.
     super::adopt(&root, sheet);
-    let card = el(doc, "div", &[("class", "accord accord-placeholder"), ("lang", &t.lang), ("role", "group"), ("aria-label", name)], "");
-    let title = el(doc, "p", &[("class", "accord-confirm-item")], name);
-    let text = el(doc, "p", &[("class", "accord-text")], t.get(Key::ContextualText));
-    let load = el(doc, "button", &[("type", "button"), ("class", "accord-btn"), ("data-accord", "load")], t.get(Key::ContextualLoad));
+    let card = el(doc, "div|class=accord accord-placeholder|role=group", &[("lang", &t.lang), ("aria-label", name)], "");
+    let title = el(doc, "p|class=accord-confirm-item", &[], name);
+    let text = el(doc, "p|class=accord-text", &[], t.get(Key::ContextualText));
+    let load = el(doc, "button|type=button|class=accord-btn|data-accord=load", &[], t.get(Key::ContextualLoad));
     append(&card, &[&title, &text, &load]);
     root.append_child(&card).context("fill a placeholder")?;
     Ok(host)

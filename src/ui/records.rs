@@ -40,10 +40,10 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         } else {
             Key::RecordKept
         };
-        let item = el(doc, "li", &[("class", "accord-record"), ("data-record", &get(&record, "id").as_string().unwrap_or_default())], "");
+        let item = el(doc, "li|class=accord-record", &[("data-record", &get(&record, "id").as_string().unwrap_or_default())], "");
         append(&item, &[&el(doc, "strong", &[], &when)]);
         append(&item, &[&el(doc, "span", &[], &granted)]);
-        append(&item, &[&el(doc, "span", &[("class", "accord-description")], t.get(state))]);
+        append(&item, &[&el(doc, "span|class=accord-description", &[], t.get(state))]);
         append(list, &[&item]);
     }
     Ok(())
@@ -60,7 +60,7 @@ pub async fn download() -> Result<(), DomError> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).context("package the records")?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).context("package the records")?;
     let doc = page::document()?;
-    let link = el(&doc, "a", &[("href", &url), ("download", "consent-records.json")], "");
+    let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");
     link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())

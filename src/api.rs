@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document};
 
 use crate::browser::js::{self, object, set};
-use crate::browser::{cookie, erase, gate, page, receipts, DomError};
+use crate::browser::{cookie, erase, gate, page, receipts, task, DomError};
 use crate::config::Config;
 use crate::consent::{Choice, Consent, IdSet};
 use crate::consent_mode;
@@ -127,7 +127,7 @@ fn on_action(action: Action) {
 
 fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<(), JsError> {
     let runnable = gate::take_runnable(doc, config, consent).map_err(js_error)?;
-    wasm_bindgen_futures::spawn_local(gate::run_in_order(doc.clone(), runnable));
+    task::spawn(gate::run_in_order(doc.clone(), runnable));
     Ok(())
 }
 
@@ -283,8 +283,8 @@ pub fn verdict(url: &str) -> String {
 /// Every consent receipt kept in this browser, oldest first: `{seq, id, time, jws, delivered,
 /// attempts, countersignature, categories, services}`. The visitor's copy of their records.
 #[wasm_bindgen]
-pub async fn receipts() -> Result<JsValue, JsError> {
-    receipts::list().await.map_err(js_error)
+pub fn receipts() -> js_sys::Promise {
+    task::promise(async { receipts::list().await.map_err(|e| js_error(e).into()) })
 }
 
 /// On `pagehide`: sends pending receipts by beacon.

@@ -2,7 +2,7 @@
 //! activation, the consent cookie, and a whole boot -> click -> stored choice cycle.
 #![cfg(target_arch = "wasm32")]
 
-use accord::browser::{cookie, gate, page};
+use accord::browser::{cookie, gate, page, task};
 use accord::config::Config;
 use accord::consent::{Choice, Consent};
 use wasm_bindgen::{JsCast, JsValue};
@@ -124,13 +124,13 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     let accept: HtmlElement = root.query_selector("[data-accord=\"accept-all\"]").unwrap().unwrap().dyn_into().unwrap();
     accept.click();
     // Let the gated scripts run (they are started from a future).
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
     assert!(banner.has_attribute("hidden"), "the banner closes on a choice");
     assert_eq!(order(), ["analytics"]);
     // The loader calls `start` one task after a boot that shows the banner. A choice made in
     // between has already run what it allows, and nothing runs twice.
     accord::api::start().unwrap();
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
     assert_eq!(order(), ["analytics"]);
 
     let stored = cookie::read(&page::document().unwrap(), "accord_consent").unwrap().expect("the choice is stored");
@@ -140,4 +140,34 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     let id = js_sys::Reflect::get(&consent, &"id".into()).unwrap().as_string().unwrap();
     assert_eq!(id, decoded.id);
     div.remove();
+}
+
+/// Accord's executor: a spawned future starts after the code that spawned it, futures run in
+/// the order they were spawned, a promise's rejection comes back as `Err` with its reason, and
+/// a future handed to JavaScript as a promise fulfils or rejects it.
+#[wasm_bindgen_test]
+async fn tasks_start_later_in_order_and_promises_settle_both_ways() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let spawned = ["first", "second"].map(|name| {
+        let log = log.clone();
+        task::promise(async move {
+            log.borrow_mut().push(name);
+            task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await?;
+            log.borrow_mut().push(if name == "first" { "first again" } else { "second again" });
+            Ok(JsValue::from_str(name))
+        })
+    });
+    log.borrow_mut().push("spawner");
+    assert_eq!(*log.borrow(), ["spawner"], "nothing runs during spawn");
+    for (promise, name) in spawned.iter().zip(["first", "second"]) {
+        assert_eq!(task::settled(promise).await, Ok(JsValue::from_str(name)));
+    }
+    assert_eq!(*log.borrow(), ["spawner", "first", "second", "first again", "second again"]);
+
+    let rejected = task::settled(&js_sys::Promise::reject(&JsValue::from_str("refused"))).await;
+    assert_eq!(rejected, Err(JsValue::from_str("refused")));
+    let failed = task::promise(async { Err(JsValue::from_str("no database")) });
+    assert_eq!(task::settled(&failed).await, Err(JsValue::from_str("no database")));
 }

@@ -10,10 +10,9 @@
 //! not declare what it names.
 
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlScriptElement};
 
-use super::{page, Context, DomError};
+use super::{page, task, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
@@ -99,7 +98,7 @@ fn insert(doc: &Document, placeholder: &Element, last: &mut Option<js_sys::Promi
 
 async fn settle(last: &mut Option<js_sys::Promise>) {
     if let Some(settled) = last.take() {
-        let _ = JsFuture::from(settled).await;
+        let _ = task::settled(&settled).await;
     }
 }
 

@@ -4,10 +4,9 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
-use super::{page, Context, DomError};
+use super::{page, task, Context, DomError};
 
 pub const KEYS: &str = "keys";
 pub const RECEIPTS: &str = "receipts";
@@ -27,7 +26,7 @@ async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, Dom
         request.set_onsuccess(Some(ok.unchecked_ref()));
         request.set_onerror(Some(fail.unchecked_ref()));
     });
-    JsFuture::from(promise).await.context(action)
+    task::settled(&promise).await.context(action)
 }
 
 /// Opens (creating on first use) the database.

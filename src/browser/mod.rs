@@ -8,6 +8,7 @@ pub mod idb;
 pub mod js;
 pub mod page;
 pub mod receipts;
+pub mod task;
 pub mod webcrypto;
 
 use wasm_bindgen::JsValue;

@@ -11,10 +11,9 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::js::{get, set};
-use super::{idb, js, page, webcrypto, Context, DomError};
+use super::{idb, js, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
@@ -41,7 +40,7 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
     if RUNNING.with(|r| r.replace(true)) {
         return;
     }
-    wasm_bindgen_futures::spawn_local(async {
+    task::spawn(async {
         while let Some(job) = JOBS.with(|jobs| {
             let mut jobs = jobs.borrow_mut();
             (!jobs.is_empty()).then(|| jobs.remove(0))
@@ -192,13 +191,13 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     let headers = web_sys::Headers::new().context("build headers")?;
     headers.set("Content-Type", "application/jose").context("build headers")?;
     init.set_headers(&headers);
-    let response = JsFuture::from(page::window()?.fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
+    let response = task::settled(&page::window()?.fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
     let status = response.status();
     if !response.ok() && !REFUSALS.contains(&status) {
         return Err(DomError { action: "deliver a receipt", detail: cat(&["HTTP ", &decimal(status.into())]) });
     }
-    let body = JsFuture::from(response.text().context("read the answer")?).await.context("read the answer")?;
+    let body = task::settled(&response.text().context("read the answer")?).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();
     let parsed = js_sys::JSON::parse(&text).ok().filter(|p| p.is_object());
     if !response.ok() {

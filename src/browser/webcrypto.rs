@@ -3,11 +3,10 @@
 //! script, the site's included, can read it out, so no one else can sign as this browser.
 
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
 
 use super::js::{get, object};
-use super::{idb, page, Context, DomError};
+use super::{idb, page, task, Context, DomError};
 use crate::receipt::{b64, PublicKey};
 
 /// The private key, its public half and its thumbprint (`kid`).
@@ -23,7 +22,7 @@ fn subtle() -> Result<SubtleCrypto, DomError> {
 
 pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {
     let promise = subtle()?.digest_with_str_and_u8_array("SHA-256", data).context("hash")?;
-    let digest = JsFuture::from(promise).await.context("hash")?;
+    let digest = task::settled(&promise).await.context("hash")?;
     Ok(js_sys::Uint8Array::new(&digest).to_vec())
 }
 
@@ -31,7 +30,7 @@ pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {
 pub async fn sign(key: &CryptoKey, data: &[u8]) -> Result<Vec<u8>, DomError> {
     let algorithm = object(&[("name", &"ECDSA".into()), ("hash", &"SHA-256".into())]);
     let promise = subtle()?.sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt")?;
-    let signature = JsFuture::from(promise).await.context("sign a receipt")?;
+    let signature = task::settled(&promise).await.context("sign a receipt")?;
     Ok(js_sys::Uint8Array::new(&signature).to_vec())
 }
 
@@ -50,10 +49,10 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
     let usages = js_sys::Array::of1(&"sign".into());
     // extractable = false: the private key can be used, never read.
     let promise = subtle()?.generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
-    let pair = JsFuture::from(promise).await.context("make a signing key")?;
+    let pair = task::settled(&promise).await.context("make a signing key")?;
     let private: CryptoKey = get(&pair, "privateKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no private key".into() })?;
     let public_key: CryptoKey = get(&pair, "publicKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no public key".into() })?;
-    let jwk = JsFuture::from(subtle()?.export_key("jwk", &public_key).context("export the public key")?)
+    let jwk = task::settled(&subtle()?.export_key("jwk", &public_key).context("export the public key")?)
         .await
         .context("export the public key")?;
     let public = PublicKey {

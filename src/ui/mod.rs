@@ -280,7 +280,7 @@ impl Ui {
         let texts = self.0.state.borrow().texts.clone();
         let config = self.0.config.clone();
         let doc = self.0.doc.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::browser::task::spawn(async move {
             report_error(records::fill(&doc, &list, &config, &texts).await);
         });
     }
@@ -380,7 +380,7 @@ impl Ui {
                 let _ = crate::browser::page::window()?.location().reload();
             }
             Some("records-download") => {
-                wasm_bindgen_futures::spawn_local(async { report_error(records::download().await) });
+                crate::browser::task::spawn(async { report_error(records::download().await) });
             }
             Some("reload-dismiss") => {
                 if let Some(notice) = self.part("reload") {

@@ -4,7 +4,7 @@
 //! The id and the time come from outside (the shell asks the browser), so this stays pure.
 
 use crate::config::Config;
-use crate::message::{cat, decimal, display_by_describe, joined, parse_decimal, Describe};
+use crate::message::{cat, decimal, display_by_describe, joined, parse_decimal, pieces, Describe};
 
 /// Current version of the cookie encoding.
 pub const FORMAT_VERSION: u32 = 1;
@@ -229,7 +229,7 @@ impl Consent {
         if value.len() > MAX_ENCODED_LEN {
             return Err(DecodeError::TooLong(value.len()));
         }
-        let fields: Vec<&str> = value.split('.').collect();
+        let fields: Vec<&str> = pieces(value, b'.').collect();
         let [version, revision, timestamp, id, granted, services] = fields[..] else {
             return Err(DecodeError::FieldCount(fields.len()));
         };
@@ -260,7 +260,7 @@ impl Consent {
 fn id_set(text: &str) -> Result<IdSet, DecodeError> {
     let mut set = IdSet::new();
     if !text.is_empty() {
-        for id in text.split('+') {
+        for id in pieces(text, b'+') {
             if !crate::config::is_valid_id(id) {
                 return Err(DecodeError::Id(id.to_string()));
             }

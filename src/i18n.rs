@@ -3,6 +3,7 @@
 //! fixed language, then `<html lang>`, then the browser's languages, then the site's first.
 
 use crate::config::Config;
+use crate::message::{pieces, pieces_at_either};
 
 macro_rules! keys {
     ($($key:ident = $name:literal,)*) => {
@@ -233,13 +234,13 @@ pub fn supported(config: &Config, requested: &str) -> Option<String> {
         return Some(exact.clone());
     }
     let lower = requested.to_ascii_lowercase();
-    let mut parts = lower.split(['-', '_']);
+    let mut parts = pieces_at_either(&lower, [b'-', b'_']);
     let primary = parts.next().filter(|p| !p.is_empty())?;
     // Traditional-script Chinese is not Simplified Chinese: do not map zh-TW/zh-HK/zh-Hant to zh-CN.
     if primary == "zh" && parts.any(|p| ["hant", "tw", "hk", "mo"].contains(&p)) {
         return None;
     }
-    config.languages.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).cloned()
+    config.languages.iter().find(|l| pieces(l, b'-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).cloned()
 }
 
 #[cfg(test)]

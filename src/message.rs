@@ -32,6 +32,53 @@ pub fn cat(parts: &[&str]) -> String {
     out
 }
 
+/// The pieces of `text` between the `sep` bytes (an ASCII character), as `str::split` gives
+/// them, empty ones included. One byte search for every splitter in the wasm, in place of std's
+/// character searchers and their monomorphs.
+pub fn pieces(text: &str, sep: u8) -> Pieces<'_> {
+    Pieces { rest: Some(text), seps: [sep, sep] }
+}
+
+/// As [`pieces`], split at either of two ASCII characters.
+pub fn pieces_at_either(text: &str, seps: [u8; 2]) -> Pieces<'_> {
+    Pieces { rest: Some(text), seps }
+}
+
+pub struct Pieces<'a> {
+    /// What is left to split; `None` once the last piece was given.
+    rest: Option<&'a str>,
+    seps: [u8; 2],
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        Some(match split_first_of(rest, self.seps) {
+            Some((piece, after)) => {
+                self.rest = Some(after);
+                piece
+            }
+            None => {
+                self.rest = None;
+                rest
+            }
+        })
+    }
+}
+
+/// `text` around its first `sep` (an ASCII character): `str::split_once`, by byte.
+pub fn split_first(text: &str, sep: u8) -> Option<(&str, &str)> {
+    split_first_of(text, [sep, sep])
+}
+
+fn split_first_of(text: &str, seps: [u8; 2]) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == seps[0] || b == seps[1])?;
+    // An ASCII byte is a whole character, so both sides are on character boundaries.
+    Some((&text[..at], &text[at + 1..]))
+}
+
 /// `n` in decimal.
 pub fn decimal(mut n: u64) -> String {
     let mut digits = [0u8; 20];
@@ -116,6 +163,15 @@ mod tests {
                 let expected: String = text.chars().take(n).collect();
                 assert_eq!(first_chars(text, n), expected, "{text:?} {n}");
             }
+        }
+    }
+
+    #[test]
+    fn pieces_and_split_first_agree_with_std() {
+        for text in ["", "-", "a", "a-b", "-a-", "zh-Hant-TW", "a--b", "名-字", "x_y-z", "__"] {
+            assert_eq!(pieces(text, b'-').collect::<Vec<_>>(), text.split('-').collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(pieces_at_either(text, [b'-', b'_']).collect::<Vec<_>>(), text.split(['-', '_']).collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(split_first(text, b'-'), text.split_once('-'), "{text:?}");
         }
     }
 

@@ -3,6 +3,7 @@
 //! URL patterns (`https://ads.example/px*`, `*` matching any run of characters). Pure.
 
 use crate::config::{find, glob_matches, Config, Service};
+use crate::message::split_first;
 
 /// The parts of an absolute http(s) URL that matching needs.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,12 +27,12 @@ pub fn parse(url: &str) -> Option<Url<'_>> {
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;
     }
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = &rest[..rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
     let authority = split_last(authority, b'@').map_or(authority, |(_, a)| a);
     let (host, port) = match authority.strip_prefix('[') {
         // An IPv6 literal: [::1]:8080
         Some(v6) => {
-            let (host, after) = v6.split_once(']')?;
+            let (host, after) = split_first(v6, b']')?;
             (host, after.strip_prefix(':'))
         }
         None => match split_last(authority, b':') {

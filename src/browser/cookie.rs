@@ -4,7 +4,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlDocument};
 
 use super::{Context, DomError};
-use crate::message::{cat, decimal};
+use crate::message::{cat, decimal, pieces, split_first};
 
 /// How a cookie is written.
 pub struct Attributes<'a> {
@@ -23,8 +23,8 @@ fn html(doc: &Document) -> Result<&HtmlDocument, DomError> {
 pub fn pairs(doc: &Document) -> Result<Vec<(String, String)>, DomError> {
     let all = html(doc)?.cookie().context("read document.cookie")?;
     let mut out = Vec::new();
-    for pair in all.split(';') {
-        if let Some((k, v)) = pair.trim().split_once('=') {
+    for pair in pieces(&all, b';') {
+        if let Some((k, v)) = split_first(pair.trim(), b'=') {
             out.push((k.to_string(), v.to_string()));
         }
     }

@@ -8,6 +8,7 @@ use super::{cookie, page, Context, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::decide;
+use crate::message::pieces;
 
 /// Erases the declared storage of every service `consent` does not grant; returns the names
 /// of the cookies and keys it removed, sorted, each once.
@@ -108,7 +109,7 @@ fn paths(path: &str) -> Vec<String> {
     let mut out = vec!["/".to_string()];
     let dir = &path[..path.bytes().rposition(|b| b == b'/').unwrap_or(0)];
     let mut prefix = String::new();
-    for segment in dir.split('/') {
+    for segment in pieces(dir, b'/') {
         if !segment.is_empty() {
             prefix.push('/');
             prefix.push_str(segment);

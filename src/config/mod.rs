@@ -11,7 +11,7 @@ mod text;
 pub use json::SyntaxError;
 
 use crate::i18n::Key;
-use crate::message::{cat, decimal, display_by_describe, joined, Describe};
+use crate::message::{cat, decimal, display_by_describe, joined, pieces, Describe};
 pub(crate) use read::is_valid_id;
 /// For the click-to-load placeholder's width and height (browser code only).
 #[cfg(target_arch = "wasm32")]
@@ -232,7 +232,7 @@ pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
 
 /// `*` matches any run of characters; everything else matches itself.
 pub(crate) fn glob_matches(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
+    let mut parts = pieces(pattern, b'*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = name.strip_prefix(first) else { return false };
     let pieces: Vec<&str> = parts.collect();

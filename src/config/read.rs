@@ -6,7 +6,7 @@ use super::{
     Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
 use crate::i18n::{self, Key, KEYS};
-use crate::message::{cat, decimal};
+use crate::message::{cat, decimal, pieces};
 
 /// Collects problems while the document is read, so one pass reports all of them.
 struct Reader {
@@ -655,7 +655,7 @@ fn is_valid_domain(domain: &str) -> bool {
     let d = domain.strip_prefix('.').unwrap_or(domain);
     !d.is_empty()
         && d.len() <= 253
-        && d.split('.').all(|label| {
+        && pieces(d, b'.').all(|label| {
             (1..=63).contains(&label.len())
                 && all_bytes(label, |b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
@@ -664,7 +664,7 @@ fn is_valid_domain(domain: &str) -> bool {
 }
 
 fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
+    let mut parts = pieces(tag, b'-');
     let primary = parts.next().unwrap_or("");
     (2..=3).contains(&primary.len())
         && all_bytes(primary, |b| b.is_ascii_alphabetic())
@@ -678,7 +678,7 @@ pub(crate) fn is_safe_link(url: &str) -> bool {
         return false;
     }
     let scheme_end = url.find(':');
-    let path_start = url.find(['/', '?', '#']).unwrap_or(url.len());
+    let path_start = url.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(url.len());
     match scheme_end {
         Some(colon) if colon < path_start => {
             let scheme = url[..colon].to_ascii_lowercase();

@@ -10,6 +10,8 @@
 use wasm_bindgen::{throw_val, JsValue};
 use web_sys::{Document, Element};
 
+use crate::message::{pieces, split_first};
+
 /// The value of a DOM call that cannot fail (see the module doc), or its exception thrown on.
 pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
     result.unwrap_or_else(|e| throw_val(e))
@@ -20,11 +22,11 @@ pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
 /// string, not a pair of strings per attribute, because every pair the caller builds is code
 /// in the wasm at each call. `attrs` are the ones computed at run time, any value allowed.
 pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Element {
-    let mut parts = Parts(spec);
+    let mut parts = pieces(spec, b'|');
     let node = or_throw(doc.create_element(parts.next().unwrap_or_default()));
     for part in parts {
-        let eq = part.bytes().position(|b| b == b'=').unwrap_or(part.len());
-        set(&node, &part[..eq], part.get(eq + 1..).unwrap_or_default());
+        let (name, value) = split_first(part, b'=').unwrap_or((part, ""));
+        set(&node, name, value);
     }
     for (name, value) in attrs {
         set(&node, name, value);
@@ -33,23 +35,6 @@ pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Ele
         node.set_text_content(Some(text));
     }
     node
-}
-
-/// The `|`-separated parts of a spec (see [`el`]).
-struct Parts<'a>(&'a str);
-
-impl<'a> Iterator for Parts<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let end = self.0.bytes().position(|b| b == b'|').unwrap_or(self.0.len());
-        let part = &self.0[..end];
-        self.0 = self.0.get(end + 1..).unwrap_or_default();
-        Some(part)
-    }
 }
 
 /// Sets one attribute.

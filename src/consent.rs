@@ -237,7 +237,7 @@ impl Consent {
             return Err(DecodeError::Version(version.to_string()));
         }
         let number = |field: &'static str, text: &str| {
-            let canonical = text == "0" || !text.starts_with('0');
+            let canonical = text == "0" || !text.starts_with("0");
             parse_decimal(text).filter(|_| canonical).ok_or(DecodeError::Number(field))
         };
         let revision = number("revision", revision)?;

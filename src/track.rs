@@ -29,11 +29,11 @@ pub fn parse(url: &str) -> Option<Url<'_>> {
     }
     let authority = &rest[..rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
     let authority = split_last(authority, b'@').map_or(authority, |(_, a)| a);
-    let (host, port) = match authority.strip_prefix('[') {
+    let (host, port) = match authority.strip_prefix("[") {
         // An IPv6 literal: [::1]:8080
         Some(v6) => {
             let (host, after) = split_first(v6, b']')?;
-            (host, after.strip_prefix(':'))
+            (host, after.strip_prefix(":"))
         }
         None => match split_last(authority, b':') {
             Some((h, p)) => (h, Some(p)),
@@ -55,7 +55,7 @@ pub fn matches(pattern: &str, url: &str) -> bool {
     };
     let host = u.host.to_ascii_lowercase();
     let want_host = want_host.to_ascii_lowercase();
-    let host_ok = host == want_host || host.strip_suffix(want_host.as_str()).is_some_and(|sub| sub.ends_with('.'));
+    let host_ok = host == want_host || host.strip_suffix(want_host.as_str()).is_some_and(|sub| sub.ends_with("."));
     host_ok && want_port.is_none_or(|p| u.port == Some(p))
 }
 

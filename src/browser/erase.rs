@@ -8,7 +8,7 @@ use super::{cookie, page, Context, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::decide;
-use crate::message::pieces;
+use crate::message::{pieces, split_first};
 
 /// Erases the declared storage of every service `consent` does not grant; returns the names
 /// of the cookies and keys it removed, sorted, each once.
@@ -92,9 +92,9 @@ fn domains(host: &str, declared: Option<&str>) -> Vec<Option<String>> {
     let mut out = vec![None];
     // The host and each suffix after a dot that still has a dot in it: not the TLD alone.
     let mut rest = host;
-    while let Some(dot) = rest.find('.') {
+    while let Some((_, parent)) = split_first(rest, b'.') {
         out.push(Some(rest.to_string()));
-        rest = &rest[dot + 1..];
+        rest = parent;
     }
     if let Some(d) = declared {
         out.push(Some(d.to_string()));

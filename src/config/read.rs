@@ -181,7 +181,7 @@ impl Reader {
     fn domain(&mut self, obj: &Obj, name: &str) -> Option<String> {
         let domain = self.string(obj, name, false)?;
         if is_valid_domain(&domain) {
-            Some(domain.trim_start_matches('.').to_ascii_lowercase())
+            Some(domain.strip_prefix(".").unwrap_or(&domain).to_ascii_lowercase())
         } else {
             self.fail(obj.path(name), Problem::InvalidDomain(domain));
             None
@@ -356,7 +356,7 @@ fn read_cookie(r: &mut Reader, root: &Obj) -> CookieSettings {
     let Some(value) = root.get("cookie") else { return settings };
     let Some(obj) = r.object(value, "cookie", &["name", "expiry_days", "domain"]) else { return settings };
     if let Some(name) = r.string(&obj, "name", false) {
-        if is_cookie_token(&name) && !name.contains('*') {
+        if is_cookie_token(&name) && !name.bytes().any(|b| b == b'*') {
             settings.name = name;
         } else {
             r.fail("cookie.name", Problem::InvalidCookieName(name));
@@ -510,7 +510,7 @@ fn is_tracker_pattern(t: &str) -> bool {
     }
     let lower = t.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
-        return !rest.is_empty() && !rest.starts_with('*');
+        return !rest.is_empty() && !rest.starts_with("*");
     }
     let (host, port) = crate::track::split_last(t, b':').map_or((t, None), |(h, p)| (h, Some(p)));
     is_valid_domain(host) && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && all_bytes(p, |b| b.is_ascii_digit()))
@@ -652,14 +652,14 @@ fn is_cookie_token(name: &str) -> bool {
 }
 
 fn is_valid_domain(domain: &str) -> bool {
-    let d = domain.strip_prefix('.').unwrap_or(domain);
+    let d = domain.strip_prefix(".").unwrap_or(domain);
     !d.is_empty()
         && d.len() <= 253
         && pieces(d, b'.').all(|label| {
             (1..=63).contains(&label.len())
                 && all_bytes(label, |b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
+                && !label.starts_with("-")
+                && !label.ends_with("-")
         })
 }
 
@@ -677,7 +677,7 @@ pub(crate) fn is_safe_link(url: &str) -> bool {
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return false;
     }
-    let scheme_end = url.find(':');
+    let scheme_end = url.bytes().position(|b| b == b':');
     let path_start = url.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(url.len());
     match scheme_end {
         Some(colon) if colon < path_start => {

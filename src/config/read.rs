@@ -648,7 +648,7 @@ pub(crate) fn is_valid_id(id: &str) -> bool {
 /// A cookie name as RFC 6265 allows it (a token), plus `*` for patterns.
 fn is_cookie_token(name: &str) -> bool {
     !name.is_empty()
-        && all_bytes(name, |b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+        && all_bytes(name, |b| b.is_ascii_graphic() && !matches!(b, b'(' | b')' | b'<' | b'>' | b'@' | b',' | b';' | b':' | b'\\' | b'"' | b'/' | b'[' | b']' | b'?' | b'=' | b'{' | b'}'))
 }
 
 fn is_valid_domain(domain: &str) -> bool {

@@ -158,6 +158,22 @@ fn service_cookie_rules_accept_names_and_patterns() {
 }
 
 #[test]
+fn cookie_names_refuse_every_separator_of_rfc_6265() {
+    for sep in "()<>@,;:\\\"/[]?={} \t".chars() {
+        let escaped = match sep {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            '\t' => "\\t".to_string(),
+            c => c.to_string(),
+        };
+        let svc = format!(r#"{{"id": "ga", "name": "GA", "category": "necessary", "cookies": ["a{escaped}b"]}}"#);
+        assert_eq!(errors(&minimal("", &svc)).len(), 1, "a{sep}b is not a cookie name");
+    }
+    let svc = r#"{"id": "ga", "name": "GA", "category": "necessary", "cookies": ["a!#$%&'+-.^_`|~b"]}"#;
+    assert!(Config::parse(&minimal("", svc)).is_ok(), "the other printable characters are allowed");
+}
+
+#[test]
 fn glob_patterns_match_anywhere() {
     let rule = |p: &str| CookieRule { name: p.into(), domain: None, kind: TrackerKind::Cookie, duration: None, max_age_days: None, purpose: None };
     assert!(rule("*").matches("anything"));

@@ -23,13 +23,13 @@ fn fixture(html: &str) -> Element {
 }
 
 fn order() -> Vec<String> {
-    let w = page::window().unwrap();
+    let w = page::window();
     let list = js_sys::Reflect::get(&w, &"__order".into()).unwrap();
     js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
 }
 
 fn reset_order() {
-    js_sys::Reflect::set(&page::window().unwrap(), &"__order".into(), &js_sys::Array::new()).unwrap();
+    js_sys::Reflect::set(&page::window(), &"__order".into(), &js_sys::Array::new()).unwrap();
 }
 
 #[wasm_bindgen_test]

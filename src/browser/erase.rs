@@ -77,12 +77,12 @@ struct Present {
 
 impl Present {
     fn read(doc: &Document) -> Result<Present, DomError> {
-        let location = page::window()?.location();
+        let location = page::window().location();
         Ok(Present {
             host: location.hostname().context("read the host name")?,
             paths: paths(&location.pathname().context("read the path")?),
             cookies: cookie::pairs(doc)?,
-            storage: page::window()?.local_storage().ok().flatten(),
+            storage: page::window().local_storage().ok().flatten(),
         })
     }
 }

@@ -31,7 +31,7 @@ async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, Dom
 
 /// Opens (creating on first use) the database.
 pub async fn open() -> Result<IdbDatabase, DomError> {
-    let factory = page::window()?.indexed_db().ok().flatten().context("use IndexedDB (not available here)")?;
+    let factory = page::window().indexed_db().ok().flatten().context("use IndexedDB (not available here)")?;
     let request: IdbOpenDbRequest = factory.open_with_u32("accord", 1).context("open IndexedDB")?;
     let upgrade = {
         let request = request.clone();

@@ -191,7 +191,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     let headers = web_sys::Headers::new().context("build headers")?;
     headers.set("Content-Type", "application/jose").context("build headers")?;
     init.set_headers(&headers);
-    let response = task::settled(&page::window()?.fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
+    let response = task::settled(&page::window().fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
     let status = response.status();
     if !response.ok() && !REFUSALS.contains(&status) {
@@ -218,9 +218,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
 fn retry_later(endpoint: String, attempts: f64) {
     let delay = receipt::retry_delay_ms(attempts as u32, js_sys::Math::random());
     let again = Closure::once_into_js(move || enqueue(deliver(endpoint)));
-    if let Ok(w) = page::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);
-    }
+    let _ = page::window().set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);
 }
 
 /// On `pagehide`: hands the oldest pending receipt to the browser by beacon. Only the oldest,
@@ -230,7 +228,7 @@ fn retry_later(endpoint: String, attempts: f64) {
 /// origins without a preflight, so it goes as `text/plain`.)
 pub fn beacon(config: &Config) {
     let Some(endpoint) = &config.receipt_endpoint else { return };
-    let Ok(w) = page::window() else { return };
+    let w = page::window();
     PENDING.with(|pending| {
         if let Some(jws) = pending.borrow().first() {
             let _ = w.navigator().send_beacon_with_opt_str(endpoint, Some(jws));

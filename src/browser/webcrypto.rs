@@ -17,7 +17,7 @@ pub struct VisitorKey {
 }
 
 fn subtle() -> Result<SubtleCrypto, DomError> {
-    Ok(page::window()?.crypto().context("reach window.crypto")?.subtle())
+    Ok(page::window().crypto().context("reach window.crypto")?.subtle())
 }
 
 pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {

@@ -377,7 +377,7 @@ impl Ui {
             Some("confirm-yes") => self.settle_pending(true)?,
             Some("confirm-no") => self.settle_pending(false)?,
             Some("reload-now") => {
-                let _ = crate::browser::page::window()?.location().reload();
+                let _ = crate::browser::page::window().location().reload();
             }
             Some("records-download") => {
                 crate::browser::task::spawn(async { report_error(records::download().await) });

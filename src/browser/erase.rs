@@ -4,7 +4,7 @@
 
 use web_sys::Document;
 
-use super::{cookie, page, Context, DomError};
+use super::{cookie, js, page, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::decide;
@@ -79,8 +79,8 @@ impl Present {
     fn read(doc: &Document) -> Result<Present, DomError> {
         let location = page::window().location();
         Ok(Present {
-            host: location.hostname().context("read the host name")?,
-            paths: paths(&location.pathname().context("read the path")?),
+            host: js::text(&location, "hostname"),
+            paths: paths(&js::text(&location, "pathname")),
             cookies: cookie::pairs(doc)?,
             storage: page::window().local_storage().ok().flatten(),
         })

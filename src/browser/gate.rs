@@ -82,7 +82,7 @@ pub fn run_in_order(doc: Document, placeholders: Vec<Element>) -> impl std::futu
 }
 
 fn is_inline_script(placeholder: &Element) -> bool {
-    placeholder.tag_name() == "SCRIPT" && !placeholder.has_attribute("src")
+    super::js::text(placeholder, "tagName") == "SCRIPT" && !placeholder.has_attribute("src")
 }
 
 fn insert(doc: &Document, placeholder: &Element, last: &mut Option<js_sys::Promise>) {
@@ -105,7 +105,7 @@ async fn settle(last: &mut Option<js_sys::Promise>) {
 /// Puts the real element in the placeholder's place. For an external script that keeps its
 /// place in the order, returns a promise of its `load` or `error` event.
 fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise>, DomError> {
-    if placeholder.tag_name() != "SCRIPT" {
+    if super::js::text(placeholder, "tagName") != "SCRIPT" {
         load_url(placeholder)?;
         return Ok(None);
     }
@@ -125,7 +125,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
     // The nonce is hidden from getAttribute once parsed; copy the property.
     super::js::set(&script, "nonce", &super::js::get(placeholder, "nonce"));
     if !placeholder.has_attribute("src") {
-        script.set_text(&placeholder.text_content().unwrap_or_default()).context("copy an inline script")?;
+        script.set_text(&super::js::text(placeholder, "textContent")).context("copy an inline script")?;
         script.set_attribute(STATE, "ran").context("mark a gated script")?;
         // An inline script runs as it is inserted.
         placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
@@ -160,7 +160,7 @@ fn watch(el: &Element) -> Result<(), DomError> {
         let target = el.clone();
         let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = target.set_attribute(STATE, state);
-            if state == "failed" && target.tag_name() == "SCRIPT" {
+            if state == "failed" && super::js::text(&target, "tagName") == "SCRIPT" {
                 page::error(&cat(&["could not load gated script: ", &super::js::get(&target, "src").as_string().unwrap_or_default()]));
             }
         });
@@ -172,7 +172,7 @@ fn watch(el: &Element) -> Result<(), DomError> {
 /// An iframe, image or stylesheet: moves `data-src`/`data-href` to the real attribute and
 /// records `loaded` or `failed` when the browser says so.
 fn load_url(el: &Element) -> Result<(), DomError> {
-    let (from, to) = if el.tag_name() == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
+    let (from, to) = if super::js::text(el, "tagName") == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
     let url = el.get_attribute(from).unwrap_or_default();
     watch(el)?;
     el.set_attribute(STATE, "allowed").context("mark a gated element")?;

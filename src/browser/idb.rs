@@ -20,7 +20,7 @@ async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, Dom
         });
         let req = request.clone();
         let fail = Closure::once_into_js(move || {
-            let message = req.error().ok().flatten().map(|e| e.message()).unwrap_or_default();
+            let message = req.error().ok().flatten().map(|e| super::js::text(&e, "message")).unwrap_or_default();
             let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
         });
         request.set_onsuccess(Some(ok.unchecked_ref()));

@@ -9,6 +9,13 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `obj[key]` when it is a string, else `""`. For a DOM property that is a string, this in
+/// place of web-sys's getter: one conversion for them all, where each getter that returns a
+/// string has its own import and glue that write it into the wasm's memory.
+pub fn text(obj: &JsValue, key: &str) -> String {
+    get(obj, key).as_string().unwrap_or_default()
+}
+
 /// `obj[key] = value`; an object that refuses it is left as it is.
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);

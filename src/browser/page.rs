@@ -50,7 +50,7 @@ pub fn browser_languages() -> Vec<String> {
     let nav = w.navigator();
     let mut langs = super::js::read_strings(&nav.languages());
     if langs.is_empty() {
-        if let Some(lang) = nav.language() {
+        if let Some(lang) = super::js::get(&nav, "language").as_string() {
             langs.push(lang);
         }
     }

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
 
-use crate::browser::{Context, DomError};
+use crate::browser::{js, Context, DomError};
 use crate::config::{Config, Layout, Theme};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
@@ -394,7 +394,7 @@ impl Ui {
 
     fn on_change(&self, target: &Element) -> Result<(), DomError> {
         if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
-            let lang = select.value();
+            let lang = js::text(select, "value");
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
                 self.render()?;
@@ -494,7 +494,7 @@ impl Ui {
     }
 
     fn on_key(&self, event: &KeyboardEvent) -> Result<(), DomError> {
-        let key = event.key();
+        let key = js::text(event, "key");
         if key == "Escape" {
             let (open, pending) = {
                 let st = self.0.state.borrow();
@@ -541,7 +541,7 @@ impl Ui {
         let ui = self.clone();
         let clicked_or_changed = move |e: web_sys::Event| {
             if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                report_error(if e.type_() == "click" { ui.on_click(&target) } else { ui.on_change(&target) });
+                report_error(if js::text(&e, "type") == "click" { ui.on_click(&target) } else { ui.on_change(&target) });
             }
         };
         on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed)?;

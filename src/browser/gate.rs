@@ -12,7 +12,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlScriptElement};
 
-use super::{page, task, Context, DomError};
+use super::{js, page, task, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
@@ -29,10 +29,8 @@ const STATE: &str = "data-accord-state";
 /// Marks and returns, in document order, the placeholders that may run now. Marking happens
 /// before any script runs, so a second pass never picks the same placeholder twice.
 pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<Vec<Element>, DomError> {
-    let nodes = doc.query_selector_all(PLACEHOLDERS).context("find gated scripts")?;
     let mut runnable = Vec::new();
-    for i in 0..nodes.length() {
-        let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+    for el in js::select_all(doc, PLACEHOLDERS).context("find gated scripts")? {
         let category = el.get_attribute("data-category").unwrap_or_default();
         let service = el.get_attribute("data-service");
         if config.category(&category).is_none() {
@@ -82,7 +80,7 @@ pub fn run_in_order(doc: Document, placeholders: Vec<Element>) -> impl std::futu
 }
 
 fn is_inline_script(placeholder: &Element) -> bool {
-    super::js::text(placeholder, "tagName") == "SCRIPT" && !placeholder.has_attribute("src")
+    js::text(placeholder, "tagName") == "SCRIPT" && !placeholder.has_attribute("src")
 }
 
 fn insert(doc: &Document, placeholder: &Element, last: &mut Option<js_sys::Promise>) {
@@ -105,7 +103,7 @@ async fn settle(last: &mut Option<js_sys::Promise>) {
 /// Puts the real element in the placeholder's place. For an external script that keeps its
 /// place in the order, returns a promise of its `load` or `error` event.
 fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise>, DomError> {
-    if super::js::text(placeholder, "tagName") != "SCRIPT" {
+    if js::text(placeholder, "tagName") != "SCRIPT" {
         load_url(placeholder)?;
         return Ok(None);
     }
@@ -114,7 +112,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
             action: "create a script",
             detail: "not a script element".into(),
         })?;
-    for name in super::js::read_strings(&placeholder.get_attribute_names()) {
+    for name in js::read_strings(&placeholder.get_attribute_names()) {
         let value = placeholder.get_attribute(&name).unwrap_or_default();
         match name.as_str() {
             "type" | STATE => {}
@@ -123,9 +121,9 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
         }
     }
     // The nonce is hidden from getAttribute once parsed; copy the property.
-    super::js::set(&script, "nonce", &super::js::get(placeholder, "nonce"));
+    js::set(&script, "nonce", &js::get(placeholder, "nonce"));
     if !placeholder.has_attribute("src") {
-        script.set_text(&super::js::text(placeholder, "textContent")).context("copy an inline script")?;
+        script.set_text(&js::text(placeholder, "textContent")).context("copy an inline script")?;
         script.set_attribute(STATE, "ran").context("mark a gated script")?;
         // An inline script runs as it is inserted.
         placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
@@ -134,7 +132,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
     let ordered = !placeholder.has_attribute("async");
     if ordered {
         // A script made by a script is async unless told otherwise; this one keeps its place.
-        super::js::set(&script, "async", &JsValue::FALSE);
+        js::set(&script, "async", &JsValue::FALSE);
     }
     watch(&script)?;
     script.set_attribute(STATE, "loading").context("mark a gated script")?;
@@ -160,8 +158,8 @@ fn watch(el: &Element) -> Result<(), DomError> {
         let target = el.clone();
         let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = target.set_attribute(STATE, state);
-            if state == "failed" && super::js::text(&target, "tagName") == "SCRIPT" {
-                page::error(&cat(&["could not load gated script: ", &super::js::get(&target, "src").as_string().unwrap_or_default()]));
+            if state == "failed" && js::text(&target, "tagName") == "SCRIPT" {
+                page::error(&cat(&["could not load gated script: ", &js::get(&target, "src").as_string().unwrap_or_default()]));
             }
         });
         el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;
@@ -172,7 +170,7 @@ fn watch(el: &Element) -> Result<(), DomError> {
 /// An iframe, image or stylesheet: moves `data-src`/`data-href` to the real attribute and
 /// records `loaded` or `failed` when the browser says so.
 fn load_url(el: &Element) -> Result<(), DomError> {
-    let (from, to) = if super::js::text(el, "tagName") == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
+    let (from, to) = if js::text(el, "tagName") == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
     let url = el.get_attribute(from).unwrap_or_default();
     watch(el)?;
     el.set_attribute(STATE, "allowed").context("mark a gated element")?;

@@ -167,11 +167,9 @@ impl Ui {
 
     fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
         let mut out = Vec::new();
-        if let Ok(list) = self.0.root.query_selector_all(&cat(&["input[data-", kind, "]"])) {
-            for i in 0..list.length() {
-                if let Some(input) = list.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) {
-                    out.push(input);
-                }
+        for el in js::select_all(&self.0.root, &cat(&["input[data-", kind, "]"])).unwrap_or_default() {
+            if let Ok(input) = el.dyn_into::<HtmlInputElement>() {
+                out.push(input);
             }
         }
         out
@@ -594,9 +592,8 @@ fn focus(target: Option<Element>) {
 /// `<details>` or a hidden part).
 fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
     let mut out = Vec::new();
-    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return out };
-    for i in 0..list.length() {
-        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()).filter(|e| e.offset_parent().is_some()) {
+    for el in js::select_all(dialog, FOCUSABLE).unwrap_or_default() {
+        if let Some(e) = el.dyn_into::<HtmlElement>().ok().filter(|e| e.offset_parent().is_some()) {
             out.push(e);
         }
     }

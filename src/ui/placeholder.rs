@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 
 use super::dom::{self, append, el};
-use crate::browser::{Context, DomError};
+use crate::browser::{js, Context, DomError};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
@@ -27,11 +27,8 @@ fn service_of(config: &Config, iframe: &Element) -> Option<String> {
 
 /// Removes every placeholder (to draw them again in another language).
 pub fn clear(doc: &Document) -> Result<(), DomError> {
-    let boxes = doc.query_selector_all(&cat(&["[", MARK, "]"])).context("find placeholders")?;
-    for i in 0..boxes.length() {
-        if let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            b.remove();
-        }
+    for b in js::select_all(doc, &cat(&["[", MARK, "]"])).context("find placeholders")? {
+        b.remove();
     }
     Ok(())
 }
@@ -45,9 +42,7 @@ pub fn sync(
     on_grant: impl Fn(String) + Clone + 'static,
 ) -> Result<(), DomError> {
     // Boxes whose iframe may now load go away, and the iframe shows.
-    let boxes = doc.query_selector_all(&cat(&["[", MARK, "]"])).context("find placeholders")?;
-    for i in 0..boxes.length() {
-        let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+    for b in js::select_all(doc, &cat(&["[", MARK, "]"])).context("find placeholders")? {
         let frame = b.next_element_sibling();
         let still_blocked = frame
             .as_ref()
@@ -60,9 +55,7 @@ pub fn sync(
             b.remove();
         }
     }
-    let frames = doc.query_selector_all("iframe[data-src][data-category]").context("find gated iframes")?;
-    for i in 0..frames.length() {
-        let Some(frame) = frames.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+    for frame in js::select_all(doc, "iframe[data-src][data-category]").context("find gated iframes")? {
         let Some(service) = service_of(config, &frame) else { continue };
         if decide::may_run_service(config, consent, &service)
             || frame.previous_element_sibling().is_some_and(|p| p.has_attribute(MARK))

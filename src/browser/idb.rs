@@ -11,39 +11,44 @@ use super::{page, task, Context, DomError};
 pub const KEYS: &str = "keys";
 pub const RECEIPTS: &str = "receipts";
 
-/// Waits for a request's result.
+/// Waits for a request's result. The request's own handlers are the promise's `resolve` and
+/// `reject`, so no Rust closure is left behind when one of them never fires.
 async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, DomError> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
-        let req = request.clone();
-        let ok = Closure::once_into_js(move || {
-            let _ = resolve.call1(&JsValue::NULL, &req.result().unwrap_or(JsValue::UNDEFINED));
-        });
-        let req = request.clone();
-        let fail = Closure::once_into_js(move || {
-            let message = req.error().ok().flatten().map(|e| super::js::text(&e, "message")).unwrap_or_default();
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
-        });
-        request.set_onsuccess(Some(ok.unchecked_ref()));
-        request.set_onerror(Some(fail.unchecked_ref()));
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
     });
-    task::settled(&promise).await.context(action)
+    let outcome = task::settled(&promise).await;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    match outcome {
+        Ok(_) => request.result().context(action),
+        Err(_) => {
+            let message = request.error().ok().flatten().map(|e| super::js::text(&e, "message")).unwrap_or_default();
+            Err(JsValue::from_str(&message)).context(action)
+        }
+    }
 }
 
 /// Opens (creating on first use) the database.
 pub async fn open() -> Result<IdbDatabase, DomError> {
     let factory = page::window().indexed_db().ok().flatten().context("use IndexedDB (not available here)")?;
     let request: IdbOpenDbRequest = factory.open_with_u32("accord", 1).context("open IndexedDB")?;
+    // Kept until the open is done, then dropped: it fires only when the database is new.
     let upgrade = {
         let request = request.clone();
-        Closure::once_into_js(move || {
+        Closure::<dyn FnMut()>::new(move || {
             if let Some(db) = request.result().ok().and_then(|r| r.dyn_into::<IdbDatabase>().ok()) {
                 let _ = db.create_object_store(KEYS);
                 let _ = db.create_object_store(RECEIPTS);
             }
         })
     };
-    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-    let db = done(&request, "open IndexedDB").await?;
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = done(&request, "open IndexedDB").await;
+    request.set_onupgradeneeded(None);
+    drop(upgrade);
+    let db = db?;
     db.dyn_into::<IdbDatabase>().map_err(|_| DomError { action: "open IndexedDB", detail: "not a database".into() })
 }
 

@@ -33,12 +33,6 @@ thread_local! {
 extern "C" {
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(callback: &JsValue);
-
-    /// A promise, seen as something with a `then` that takes plain functions (js-sys's
-    /// `then` takes `Closure`s, which would have to be kept alive here until it settles).
-    type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then(this: &Thenable, on_ok: &JsValue, on_err: &JsValue);
 }
 
 /// Runs `future` to its end. It is first polled from a microtask, not during this call.
@@ -113,9 +107,11 @@ struct Outcome {
 /// The value `promise` fulfils with, or the reason it rejects with.
 pub async fn settled(promise: &Promise) -> Result<JsValue, JsValue> {
     let outcome = Rc::new(RefCell::new(Outcome::default()));
+    // Closures owned here, dropped once the promise has settled: only one of the two is ever
+    // called, and a function made by `Closure::once_into_js` that is never called leaks.
     let settle = |ok: bool| {
         let outcome = outcome.clone();
-        Closure::once_into_js(move |value: JsValue| {
+        Closure::once(move |value: JsValue| {
             let waiting = {
                 let mut outcome = outcome.borrow_mut();
                 outcome.result = Some(if ok { Ok(value) } else { Err(value) });
@@ -126,7 +122,8 @@ pub async fn settled(promise: &Promise) -> Result<JsValue, JsValue> {
             }
         })
     };
-    promise.unchecked_ref::<Thenable>().then(&settle(true), &settle(false));
+    let (on_ok, on_err) = (settle(true), settle(false));
+    let _ = promise.then2(&on_ok, &on_err);
     poll_fn(|cx| {
         let mut outcome = outcome.borrow_mut();
         match outcome.result.take() {

@@ -77,12 +77,13 @@ struct Present {
 
 impl Present {
     fn read(doc: &Document) -> Result<Present, DomError> {
-        let location = page::window().location();
+        let window = page::window();
+        let location = window.location();
         Ok(Present {
             host: js::text(&location, "hostname"),
             paths: paths(&js::text(&location, "pathname")),
             cookies: cookie::pairs(doc)?,
-            storage: page::window().local_storage().ok().flatten(),
+            storage: window.local_storage().ok().flatten(),
         })
     }
 }

@@ -159,7 +159,7 @@ fn watch(el: &Element) -> Result<(), DomError> {
         let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = target.set_attribute(STATE, state);
             if state == "failed" && js::text(&target, "tagName") == "SCRIPT" {
-                page::error(&cat(&["could not load gated script: ", &js::get(&target, "src").as_string().unwrap_or_default()]));
+                page::error(&cat(&["could not load gated script: ", &js::text(&target, "src")]));
             }
         });
         el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;

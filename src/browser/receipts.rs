@@ -12,7 +12,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js::{get, set};
+use super::js::{get, set, text};
 use super::{idb, js, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
@@ -85,7 +85,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     let stored = idb::all(&db, idb::RECEIPTS).await?;
     let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
     let prev = match &last {
-        Some(last) => Some(b64::encode(&webcrypto::sha256(get(last, "jws").as_string().unwrap_or_default().as_bytes()).await?)),
+        Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
         None => None,
     };
     let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
@@ -134,7 +134,7 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
         if get(&record, "delivered").is_truthy() || get(&record, "refused").is_truthy() {
             continue;
         }
-        let jws = get(&record, "jws").as_string().unwrap_or_default();
+        let jws = text(&record, "jws");
         if failed_attempts.is_some() {
             pending.push(jws);
             continue;
@@ -149,13 +149,13 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
             Ok(Answer::Refused(refusal)) => {
                 // The endpoint says this receipt itself is wrong: sending it again cannot
                 // help. It stays here, marked with the reason, and the next one goes on.
-                let id = get(&record, "id").as_string().unwrap_or_default();
+                let id = text(&record, "id");
                 let reason = js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default();
                 page::error(&cat(&["receipt ", &id, " was refused by ", &endpoint, ": ", &reason]));
                 set(&record, "refused", &refusal);
             }
             Err(e) => {
-                let id = get(&record, "id").as_string().unwrap_or_default();
+                let id = text(&record, "id");
                 page::warn(&cat(&["receipt ", &id, " not delivered yet: ", &e.describe()]));
                 failed_attempts = Some(attempts);
                 pending.push(jws);

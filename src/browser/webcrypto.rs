@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
 
-use super::js::{get, object};
+use super::js::{get, object, text};
 use super::{idb, page, task, Context, DomError};
 use crate::receipt::{b64, PublicKey};
 
@@ -39,10 +39,10 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
     let stored = idb::get(db, idb::KEYS, &"visitor".into()).await?;
     if let Ok(private) = get(&stored, "private").dyn_into::<CryptoKey>() {
         let public = PublicKey {
-            x: get(&stored, "x").as_string().unwrap_or_default(),
-            y: get(&stored, "y").as_string().unwrap_or_default(),
+            x: text(&stored, "x"),
+            y: text(&stored, "y"),
         };
-        let kid = get(&stored, "kid").as_string().unwrap_or_default();
+        let kid = text(&stored, "kid");
         return Ok(VisitorKey { private, public, kid });
     }
     let algorithm = object(&[("name", &"ECDSA".into()), ("namedCurve", &"P-256".into())]);
@@ -56,8 +56,8 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
         .await
         .context("export the public key")?;
     let public = PublicKey {
-        x: get(&jwk, "x").as_string().unwrap_or_default(),
-        y: get(&jwk, "y").as_string().unwrap_or_default(),
+        x: text(&jwk, "x"),
+        y: text(&jwk, "y"),
     };
     let kid = b64::encode(&sha256(public.thumbprint_input().as_bytes()).await?);
     let record = object(&[

@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::dom::{append, el};
-use crate::browser::js::{get, read_strings};
+use crate::browser::js::{get, read_strings, text};
 use crate::browser::{page, receipts, Context, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
@@ -40,7 +40,7 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         } else {
             Key::RecordKept
         };
-        let item = el(doc, "li|class=accord-record", &[("data-record", &get(&record, "id").as_string().unwrap_or_default())], "");
+        let item = el(doc, "li|class=accord-record", &[("data-record", &text(&record, "id"))], "");
         append(&item, &[&el(doc, "strong", &[], &when)]);
         append(&item, &[&el(doc, "span", &[], &granted)]);
         append(&item, &[&el(doc, "span|class=accord-description", &[], t.get(state))]);

@@ -73,6 +73,13 @@ pub fn split_first(text: &str, sep: u8) -> Option<(&str, &str)> {
     split_first_of(text, [sep, sep])
 }
 
+/// `text` around its last `sep` (an ASCII character): `str::rsplit_once`, by byte, which keeps
+/// std's reverse character search (640 B) out of the wasm.
+pub fn split_last(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().rposition(|b| b == sep)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
 fn split_first_of(text: &str, seps: [u8; 2]) -> Option<(&str, &str)> {
     let at = text.bytes().position(|b| b == seps[0] || b == seps[1])?;
     // An ASCII byte is a whole character, so both sides are on character boundaries.
@@ -173,6 +180,14 @@ mod tests {
             assert_eq!(pieces_at_either(text, [b'-', b'_']).collect::<Vec<_>>(), text.split(['-', '_']).collect::<Vec<_>>(), "{text:?}");
             assert_eq!(split_first(text, b'-'), text.split_once('-'), "{text:?}");
         }
+    }
+
+    #[test]
+    fn split_last_splits_at_the_last_separator() {
+        assert_eq!(split_last("a:b:c", b':'), Some(("a:b", "c")));
+        assert_eq!(split_last("user@名.example@host", b'@'), Some(("user@名.example", "host")));
+        assert_eq!(split_last("host:", b':'), Some(("host", "")));
+        assert_eq!(split_last("host", b':'), None);
     }
 
     #[test]

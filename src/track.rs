@@ -3,7 +3,7 @@
 //! URL patterns (`https://ads.example/px*`, `*` matching any run of characters). Pure.
 
 use crate::config::{find, glob_matches, Config, Service};
-use crate::message::split_first;
+use crate::message::{split_first, split_last};
 
 /// The parts of an absolute http(s) URL that matching needs.
 #[derive(Debug, PartialEq, Eq)]
@@ -11,13 +11,6 @@ pub struct Url<'a> {
     pub scheme: &'a str,
     pub host: &'a str,
     pub port: Option<&'a str>,
-}
-
-/// `s` split around its last `sep` (an ASCII byte): `str::rsplit_once` by byte, which keeps
-/// std's reverse character search (640 B) out of the wasm.
-pub(crate) fn split_last(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().rposition(|b| b == sep)?;
-    Some((&s[..at], &s[at + 1..]))
 }
 
 /// Reads `scheme://[user@]host[:port]/...`; `None` for anything else.
@@ -76,14 +69,6 @@ mod tests {
         assert_eq!(parse("http://[::1]:8080/"), Some(Url { scheme: "http", host: "::1", port: Some("8080") }));
         assert_eq!(parse("javascript:alert(1)"), None);
         assert_eq!(parse("data:text/html,x"), None);
-    }
-
-    #[test]
-    fn split_last_splits_at_the_last_separator() {
-        assert_eq!(split_last("a:b:c", b':'), Some(("a:b", "c")));
-        assert_eq!(split_last("user@名.example@host", b'@'), Some(("user@名.example", "host")));
-        assert_eq!(split_last("host:", b':'), Some(("host", "")));
-        assert_eq!(split_last("host", b':'), None);
     }
 
     #[test]

@@ -512,7 +512,7 @@ fn is_tracker_pattern(t: &str) -> bool {
     if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
         return !rest.is_empty() && !rest.starts_with("*");
     }
-    let (host, port) = crate::track::split_last(t, b':').map_or((t, None), |(h, p)| (h, Some(p)));
+    let (host, port) = crate::message::split_last(t, b':').map_or((t, None), |(h, p)| (h, Some(p)));
     is_valid_domain(host) && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && all_bytes(p, |b| b.is_ascii_digit()))
 }
 

@@ -3,7 +3,7 @@
 //! fixed language, then `<html lang>`, then the browser's languages, then the site's first.
 
 use crate::config::Config;
-use crate::message::{pieces, pieces_at_either};
+use crate::message::{pieces_at_either, split_first};
 
 macro_rules! keys {
     ($($key:ident = $name:literal,)*) => {
@@ -227,6 +227,11 @@ pub fn choose(config: &Config, html_lang: Option<&str>, browser_langs: &[String]
     config.languages[0].clone()
 }
 
+/// A tag's primary language subtag, without its script or region: `zh` of `zh-CN`.
+pub fn primary_subtag(tag: &str) -> &str {
+    split_first(tag, b'-').map_or(tag, |(primary, _)| primary)
+}
+
 /// The site language a requested tag maps to, if any.
 pub fn supported(config: &Config, requested: &str) -> Option<String> {
     let requested = requested.trim();
@@ -240,7 +245,7 @@ pub fn supported(config: &Config, requested: &str) -> Option<String> {
     if primary == "zh" && parts.any(|p| ["hant", "tw", "hk", "mo"].contains(&p)) {
         return None;
     }
-    config.languages.iter().find(|l| pieces(l, b'-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).cloned()
+    config.languages.iter().find(|l| primary_subtag(l).eq_ignore_ascii_case(primary)).cloned()
 }
 
 #[cfg(test)]

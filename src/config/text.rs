@@ -1,7 +1,5 @@
 //! Localised configuration strings: one text for every language, or one per language tag.
 
-use crate::message::pieces;
-
 /// A string the site owner wrote, possibly in several languages. Always plain text:
 /// the shell sets it with `textContent`, never as HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +17,7 @@ impl Text {
         match self {
             Text::Plain(s) => s,
             Text::ByLanguage(entries) => {
-                let primary = |tag: &str| pieces(tag, b'-').next().unwrap_or("").to_ascii_lowercase();
+                let primary = |tag: &str| crate::i18n::primary_subtag(tag).to_ascii_lowercase();
                 entries
                     .iter()
                     .find(|(tag, _)| tag.eq_ignore_ascii_case(lang))

@@ -21,7 +21,7 @@ use crate::browser::{js, Context, DomError};
 use crate::config::{Config, Layout, Theme};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
-use crate::message::{cat, pieces, Describe};
+use crate::message::{cat, Describe};
 use dom::{append, el};
 
 /// What the visitor decided.
@@ -126,7 +126,7 @@ impl Ui {
         let doc = &inner.doc;
         let config = &inner.config;
         let lang = texts.lang.as_str();
-        let dir = if ["ar", "he", "fa", "ur"].contains(&pieces(lang, b'-').next().unwrap_or("")) { "rtl" } else { "ltr" };
+        let dir = if ["ar", "he", "fa", "ur"].contains(&i18n::primary_subtag(lang)) { "rtl" } else { "ltr" };
         let shell = el(doc, "div|class=accord", &[("lang", lang), ("dir", dir), ("data-layout", config.ui.layout.name()), ("data-position", config.ui.position.name())], "");
         let overlay = el(doc, "div|class=accord-overlay|data-accord=overlay|hidden", &[], "");
         append(

@@ -23,15 +23,20 @@ use crate::receipt::{self, b64, Facts, Method};
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
 
 /// From this many undelivered receipts on, every delivery attempt warns on the console.
-const WARN_PENDING: usize = 20;
+const WARN_PENDING: u64 = 20;
 
 thread_local! {
     /// Jobs waiting, and whether a runner is working through them. (A `Vec`, not a
     /// `VecDeque`: there are a few at a time, and a deque of them cost the wasm its own code.)
     static JOBS: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
     static RUNNING: Cell<bool> = const { Cell::new(false) };
-    /// Receipts not yet delivered, for the `pagehide` beacon (which cannot wait for IndexedDB).
-    static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The oldest receipt not yet delivered, for the `pagehide` beacon (which cannot wait for
+    /// IndexedDB, and sends only the oldest).
+    static OLDEST: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether a retry is scheduled. One at a time: a delivery that fails while one is waiting
+    /// leaves it be, so retries (and what each holds) do not add up with every choice made
+    /// while the endpoint is down.
+    static RETRYING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
@@ -118,7 +123,9 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     set(&record, "services", &js::strings(consent.services.as_slice()));
     idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;
     if config.receipt_endpoint.is_some() {
-        PENDING.with(|p| p.borrow_mut().push(jws));
+        OLDEST.with(|oldest| {
+            oldest.borrow_mut().get_or_insert(jws);
+        });
     }
     Ok(())
 }
@@ -128,19 +135,21 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
 async fn deliver(endpoint: String) -> Result<(), DomError> {
     let db = idb::open().await?;
     let stored = idb::all(&db, idb::RECEIPTS).await?;
-    let mut pending = Vec::new();
+    let mut oldest = None;
+    let mut waiting = 0;
     let mut failed_attempts = None;
     for record in stored.iter() {
         if get(&record, "delivered").is_truthy() || get(&record, "refused").is_truthy() {
             continue;
         }
-        let jws = text(&record, "jws");
         if failed_attempts.is_some() {
-            pending.push(jws);
+            waiting += 1;
             continue;
         }
+        let jws = text(&record, "jws");
         let attempts = get(&record, "attempts").as_f64().unwrap_or(0.0) + 1.0;
         set(&record, "attempts", &JsValue::from_f64(attempts));
+        let id = text(&record, "id");
         match post(&endpoint, &jws).await {
             Ok(Answer::Stored(answer)) => {
                 set(&record, "delivered", &JsValue::TRUE);
@@ -149,25 +158,24 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
             Ok(Answer::Refused(refusal)) => {
                 // The endpoint says this receipt itself is wrong: sending it again cannot
                 // help. It stays here, marked with the reason, and the next one goes on.
-                let id = text(&record, "id");
                 let reason = js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default();
                 page::error(&cat(&["receipt ", &id, " was refused by ", &endpoint, ": ", &reason]));
                 set(&record, "refused", &refusal);
             }
             Err(e) => {
-                let id = text(&record, "id");
                 page::warn(&cat(&["receipt ", &id, " not delivered yet: ", &e.describe()]));
                 failed_attempts = Some(attempts);
-                pending.push(jws);
+                waiting = 1;
+                oldest = Some(jws);
             }
         }
         idb::put(&db, idb::RECEIPTS, &get(&record, "seq"), &record).await?;
     }
-    if pending.len() >= WARN_PENDING {
+    if waiting >= WARN_PENDING {
         // Never dropped, never silent: say how many are waiting.
-        page::warn(&cat(&[&decimal(pending.len() as u64), " consent receipts are waiting for delivery to ", &endpoint]));
+        page::warn(&cat(&[&decimal(waiting), " consent receipts are waiting for delivery to ", &endpoint]));
     }
-    PENDING.with(|p| *p.borrow_mut() = pending);
+    OLDEST.with(|o| *o.borrow_mut() = oldest);
     if let Some(attempts) = failed_attempts {
         retry_later(endpoint, attempts);
     }
@@ -215,9 +223,16 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     ))
 }
 
+/// Schedules a delivery after the backoff for `attempts`, unless one is scheduled already.
 fn retry_later(endpoint: String, attempts: f64) {
+    if RETRYING.replace(true) {
+        return;
+    }
     let delay = receipt::retry_delay_ms(attempts as u32, js_sys::Math::random());
-    let again = Closure::once_into_js(move || enqueue(deliver(endpoint)));
+    let again = Closure::once_into_js(move || {
+        RETRYING.set(false);
+        enqueue(deliver(endpoint))
+    });
     let _ = page::window().set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);
 }
 
@@ -229,8 +244,8 @@ fn retry_later(endpoint: String, attempts: f64) {
 pub fn beacon(config: &Config) {
     let Some(endpoint) = &config.receipt_endpoint else { return };
     let w = page::window();
-    PENDING.with(|pending| {
-        if let Some(jws) = pending.borrow().first() {
+    OLDEST.with(|oldest| {
+        if let Some(jws) = &*oldest.borrow() {
             let _ = w.navigator().send_beacon_with_opt_str(endpoint, Some(jws));
         }
     });

@@ -253,43 +253,91 @@ test('the panel shows "Your consent records", and downloads them as JSON', async
   await context.close();
 });
 
+// The page's wasm instance, to read its memory's size (grown in 64 KiB pages, never shrunk).
+const watchMemory = (page) => page.addInitScript(() => {
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module, imports) {
+    const instance = new Instance(module, imports);
+    window.__wasmExports = instance.exports;
+    return instance;
+  };
+  WebAssembly.Instance.prototype = Instance.prototype;
+});
+const memory = (page) => page.evaluate(() => Object.values(window.__wasmExports).find((v) => v instanceof WebAssembly.Memory).buffer.byteLength);
+// `choices` choices 40 ms apart, rejecting and accepting all in turn.
+async function choose(page, choices) {
+  for (let i = 0; i < choices; i++) {
+    await page.evaluate((i) => (i % 2 ? window.Accord.acceptAll() : window.Accord.rejectAll()), i);
+    await page.waitForTimeout(40);
+  }
+}
+
 test('the wasm\'s memory does not grow with use: 300 panel openings and 60 choices after the first', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
-  // Without an endpoint: the delivery path still grows the memory with each choice (noted in
-  // the closing note of 2026-11-30, talc or not), which this test is not about.
+  // Without an endpoint (delivery has a test of its own, below).
   await withConfig(page, (c) => { delete c.receipts; });
-  // The page's wasm instance, to read its memory's size (grown in 64 KiB pages, never shrunk).
-  await page.addInitScript(() => {
-    const Instance = WebAssembly.Instance;
-    WebAssembly.Instance = function (module, imports) {
-      const instance = new Instance(module, imports);
-      window.__wasmExports = instance.exports;
-      return instance;
-    };
-    WebAssembly.Instance.prototype = Instance.prototype;
-  });
+  await watchMemory(page);
   assert.equal(await visit(page, '/en/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
-  const memory = () => page.evaluate(() => Object.values(window.__wasmExports).find((v) => v instanceof WebAssembly.Memory).buffer.byteLength);
   const use = async (openings, choices) => {
     for (let i = 0; i < openings; i++) {
       await page.evaluate(() => window.Accord.showPreferences());
       await page.waitForTimeout(15);
       await page.keyboard.press('Escape');
     }
-    for (let i = 0; i < choices; i++) {
-      await page.evaluate((i) => (i % 2 ? window.Accord.acceptAll() : window.Accord.rejectAll()), i);
-      await page.waitForTimeout(40);
-    }
+    await choose(page, choices);
   };
   // Warm up: the panel built, the database and the key made, a few receipts kept.
   await use(20, 6);
   await until(page, (list) => list.length === 6, '6 receipts');
-  const before = await memory();
+  const before = await memory(page);
   await use(300, 60);
   await until(page, (list) => list.length === 66, '66 receipts');
-  const after = await memory();
+  const after = await memory(page);
   assert.equal(after, before, `the wasm's memory grew from ${before} to ${after} B`);
+  await context.close();
+});
+
+test('with the endpoint down, one retry waits at a time and 60 failed deliveries leave the memory as it was; back, all arrive in order', async () => {
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  collectorUp = false;
+  received.length = 0;
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  await watchMemory(page);
+  // The retries waiting: timeouts of a second or more (the backoff starts at 1 s) scheduled
+  // and not yet run. The page's own scripts set none.
+  await page.addInitScript(() => {
+    const waiting = new Set();
+    window.__retries = waiting;
+    const { setTimeout, clearTimeout } = window;
+    window.setTimeout = function (callback, delay, ...args) {
+      if (!(delay >= 1000)) return setTimeout.call(this, callback, delay, ...args);
+      const id = setTimeout.call(this, (...given) => { waiting.delete(id); return callback(...given); }, delay, ...args);
+      waiting.add(id);
+      return id;
+    };
+    window.clearTimeout = function (id) { waiting.delete(id); return clearTimeout.call(this, id); };
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  // Warm up: the database and the key made, delivery tried after each choice.
+  await choose(page, 6);
+  await until(page, (list) => list.length === 6 && list[0].attempts >= 6, '6 receipts, each choice followed by a delivery');
+  const before = await memory(page);
+  await choose(page, 60);
+  await until(page, (list) => list.length === 66 && list[0].attempts >= 66, '66 receipts, each choice followed by a delivery');
+  assert.equal(received.length, 0);
+  assert.equal(await page.evaluate(() => window.__retries.size), 1, 'one retry is scheduled, however many deliveries failed');
+  const after = await memory(page);
+  assert.equal(after, before, `the wasm's memory grew from ${before} to ${after} B`);
+
+  // Back: the next choice's delivery takes every receipt waiting, in chain order.
+  collectorUp = true;
+  await choose(page, 1);
+  const list = await until(page, (l) => l.length === 67 && l.every((r) => r.delivered), 'all 67 are delivered');
+  assert.deepEqual(received.map((r) => r.jws), list.map((r) => r.jws), 'each stored once, in chain order');
   await context.close();
 });

@@ -2,6 +2,8 @@
 //! visitor's signing key) and `receipts` (every receipt by sequence number, with its delivery
 //! state). Requests become futures.
 
+use std::future::Future;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
@@ -11,9 +13,12 @@ use super::{page, task, Context, DomError};
 pub const KEYS: &str = "keys";
 pub const RECEIPTS: &str = "receipts";
 
-/// Waits for a request's result. The request's own handlers are the promise's `resolve` and
-/// `reject`, so no Rust closure is left behind when one of them never fires.
-async fn done(request: &IdbRequest, action: &'static str) -> Result<JsValue, DomError> {
+/// Waits for a request's result (or passes on the error of making it). The request's own
+/// handlers are the promise's `resolve` and `reject`, so no Rust closure is left behind when
+/// one of them never fires. (The one future the store's reads and writes share: each of them
+/// as an `async fn` of its own was another state machine in the wasm.)
+async fn done(request: Result<IdbRequest, DomError>, action: &'static str) -> Result<JsValue, DomError> {
+    let request = request?;
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
@@ -45,7 +50,7 @@ pub async fn open() -> Result<IdbDatabase, DomError> {
         })
     };
     request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let db = done(&request, "open IndexedDB").await;
+    let db = done(Ok(request.clone().into()), "open IndexedDB").await;
     request.set_onupgradeneeded(None);
     drop(upgrade);
     let db = db?;
@@ -57,18 +62,17 @@ fn store(db: &IdbDatabase, name: &str, mode: IdbTransactionMode) -> Result<web_s
     tx.object_store(name).context("open an IndexedDB store")
 }
 
-pub async fn get(db: &IdbDatabase, name: &str, key: &JsValue) -> Result<JsValue, DomError> {
-    let request = store(db, name, IdbTransactionMode::Readonly)?.get(key).context("read IndexedDB")?;
-    done(&request, "read IndexedDB").await
+/// The value at `key` (undefined when there is none).
+pub fn get(db: &IdbDatabase, name: &str, key: &JsValue) -> impl Future<Output = Result<JsValue, DomError>> {
+    done(store(db, name, IdbTransactionMode::Readonly).and_then(|s| s.get(key).context("read IndexedDB")), "read IndexedDB")
 }
 
-pub async fn put(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> Result<(), DomError> {
-    let request = store(db, name, IdbTransactionMode::Readwrite)?.put_with_key(value, key).context("write IndexedDB")?;
-    done(&request, "write IndexedDB").await.map(|_| ())
+/// Writes `value` at `key`; the future gives the key.
+pub fn put(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> impl Future<Output = Result<JsValue, DomError>> {
+    done(store(db, name, IdbTransactionMode::Readwrite).and_then(|s| s.put_with_key(value, key).context("write IndexedDB")), "write IndexedDB")
 }
 
-/// Every value of a store, in key order.
-pub async fn all(db: &IdbDatabase, name: &str) -> Result<js_sys::Array, DomError> {
-    let request = store(db, name, IdbTransactionMode::Readonly)?.get_all().context("read IndexedDB")?;
-    Ok(done(&request, "read IndexedDB").await?.dyn_into::<js_sys::Array>().unwrap_or_default())
+/// Every value of a store, in key order: an array.
+pub fn all(db: &IdbDatabase, name: &str) -> impl Future<Output = Result<JsValue, DomError>> {
+    done(store(db, name, IdbTransactionMode::Readonly).and_then(|s| s.get_all().context("read IndexedDB")), "read IndexedDB")
 }

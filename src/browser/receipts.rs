@@ -87,7 +87,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     let Choice { config, consent, lang, method, gpc } = choice;
     let db = idb::open().await?;
     let key = webcrypto::visitor_key(&db).await?;
-    let stored = idb::all(&db, idb::RECEIPTS).await?;
+    let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
     let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
     let prev = match &last {
         Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
@@ -134,7 +134,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
 /// holds) and trying again later with exponential backoff and jitter.
 async fn deliver(endpoint: String) -> Result<(), DomError> {
     let db = idb::open().await?;
-    let stored = idb::all(&db, idb::RECEIPTS).await?;
+    let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
     let mut oldest = None;
     let mut waiting = 0;
     let mut failed_attempts = None;
@@ -254,5 +254,5 @@ pub fn beacon(config: &Config) {
 /// Every receipt kept in this browser, oldest first.
 pub async fn list() -> Result<JsValue, DomError> {
     let db = idb::open().await?;
-    Ok(idb::all(&db, idb::RECEIPTS).await?.into())
+    idb::all(&db, idb::RECEIPTS).await
 }

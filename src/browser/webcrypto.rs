@@ -2,6 +2,8 @@
 //! The private key is generated non-extractable and kept in IndexedDB as a CryptoKey: no
 //! script, the site's included, can read it out, so no one else can sign as this browser.
 
+use std::future::Future;
+
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
 
@@ -20,18 +22,21 @@ fn subtle() -> Result<SubtleCrypto, DomError> {
     Ok(page::window().crypto().context("reach window.crypto")?.subtle())
 }
 
-pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, DomError> {
-    let promise = subtle()?.digest_with_str_and_u8_array("SHA-256", data).context("hash")?;
-    let digest = task::settled(&promise).await.context("hash")?;
-    Ok(js_sys::Uint8Array::new(&digest).to_vec())
+/// The bytes `promise` fulfils with (a digest or a signature), or the error of making it.
+/// (One future for both: each as an `async fn` of its own was another state machine.)
+async fn bytes(promise: Result<js_sys::Promise, DomError>, action: &'static str) -> Result<Vec<u8>, DomError> {
+    let buffer = task::settled(&promise?).await.context(action)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+pub fn sha256(data: &[u8]) -> impl Future<Output = Result<Vec<u8>, DomError>> {
+    bytes(subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-256", data).context("hash")), "hash")
 }
 
 /// ES256: ECDSA P-256 with SHA-256; WebCrypto returns r || s, which is what JWS wants.
-pub async fn sign(key: &CryptoKey, data: &[u8]) -> Result<Vec<u8>, DomError> {
+pub fn sign(key: &CryptoKey, data: &[u8]) -> impl Future<Output = Result<Vec<u8>, DomError>> {
     let algorithm = object(&[("name", &"ECDSA".into()), ("hash", &"SHA-256".into())]);
-    let promise = subtle()?.sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt")?;
-    let signature = task::settled(&promise).await.context("sign a receipt")?;
-    Ok(js_sys::Uint8Array::new(&signature).to_vec())
+    bytes(subtle().and_then(|s| s.sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt")), "sign a receipt")
 }
 
 /// The visitor's key from IndexedDB, made on first use.

@@ -137,8 +137,8 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
     watch(&script)?;
     script.set_attribute(STATE, "loading").context("mark a gated script")?;
     let settled = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = script.add_event_listener_with_callback("load", &resolve);
-        let _ = script.add_event_listener_with_callback("error", &resolve);
+        js::listen(&script, "load", &resolve);
+        js::listen(&script, "error", &resolve);
     });
     placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
     if script.has_attribute("data-accord-held") {
@@ -162,7 +162,7 @@ fn watch(el: &Element) -> Result<(), DomError> {
                 page::error(&cat(&["could not load gated script: ", &js::text(&target, "src")]));
             }
         });
-        el.add_event_listener_with_callback(event, mark.unchecked_ref()).context("watch a gated element")?;
+        js::listen(el, event, &mark);
     }
     Ok(())
 }

@@ -111,7 +111,7 @@ impl Ui {
         };
         let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, sheet, config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
         ui.render()?;
-        ui.listen()?;
+        ui.listen();
         Ok(ui)
     }
 
@@ -533,7 +533,7 @@ impl Ui {
         Ok(())
     }
 
-    fn listen(&self) -> Result<(), DomError> {
+    fn listen(&self) {
         // One listener for the UI's clicks and changes: each closure handed to JavaScript
         // costs the wasm its own glue.
         let ui = self.clone();
@@ -542,7 +542,7 @@ impl Ui {
                 report_error(if js::text(&e, "type") == "click" { ui.on_click(&target) } else { ui.on_change(&target) });
             }
         };
-        on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed)?;
+        on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed);
         // On the document, one listener again: keys, so Tab is kept in a modal dialog even
         // when focus starts on the page; clicks, so any element of the page with
         // data-accord-open reopens the panel.
@@ -557,18 +557,17 @@ impl Ui {
                 e.prevent_default();
                 report_error(ui.open(Open::Panel));
             }
-        })
+        });
     }
 }
 
-fn on(target: &web_sys::EventTarget, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) -> Result<(), DomError> {
+fn on(target: &JsValue, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) {
     let closure = Closure::<dyn Fn(web_sys::Event)>::new(handler);
     for event in events {
-        target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).context("listen for events")?;
+        js::listen(target, event, closure.as_ref());
     }
     // The UI lives as long as the page.
     closure.forget();
-    Ok(())
 }
 
 /// Styles a shadow root with `sheet`.

@@ -66,10 +66,7 @@ pub fn sync(
         let host = build(doc, &frame, name, t, sheet)?;
         let grant = on_grant.clone();
         let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
-        host.shadow_root()
-            .context("open a placeholder")?
-            .add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())
-            .context("listen on a placeholder")?;
+        js::listen(&host.shadow_root().context("open a placeholder")?.into(), "click", handler.as_ref());
         handler.forget();
         frame.before_with_node_1(&host).context("insert a placeholder")?;
         dom::show(&frame, false);

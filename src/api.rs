@@ -92,7 +92,8 @@ pub fn start() -> Result<(), JsError> {
     run_gated(&doc, &config, consent.as_ref())?;
     report(ui.placeholders());
     receipts::flush(&config);
-    page::emit("accord:ready", &consent_js(&config, consent.as_ref())).map_err(js_error)
+    page::emit("accord:ready", &consent_js(&config, consent.as_ref()));
+    Ok(())
 }
 
 fn report(result: Result<(), DomError>) {
@@ -160,8 +161,9 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     if reload {
         report(ui.offer_reload());
     }
-    page::emit("accord:consent", &consent_js(&config, Some(&consent))).map_err(js_error)?;
-    page::emit("accord:change", &change).map_err(js_error)
+    page::emit("accord:consent", &consent_js(&config, Some(&consent)));
+    page::emit("accord:change", &change);
+    Ok(())
 }
 
 /// `{granted: {categories, services}, withdrawn: {categories, services}, erased, reload}`:
@@ -347,7 +349,8 @@ pub fn resync() -> Result<(), JsError> {
     }
     page::consent_mode_update(&consent_mode::state(&config, stored.as_ref()));
     run_gated(&doc, &config, stored.as_ref())?;
-    page::emit("accord:consent", &consent_js(&config, stored.as_ref())).map_err(js_error)
+    page::emit("accord:consent", &consent_js(&config, stored.as_ref()));
+    Ok(())
 }
 
 /// Shows the banner again, so the visitor can change the choice.

@@ -20,6 +20,15 @@ extern "C" {
     /// no `catch` (nor the glue that comes with one), unlike web-sys's.
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &EventTarget, event: &str, listener: &JsValue);
+    /// An HTML element, whose `focus()` does not throw: no `catch` here either.
+    type HtmlElement;
+    #[wasm_bindgen(method)]
+    fn focus(this: &HtmlElement);
+}
+
+/// Moves the focus to `el`.
+pub fn focus(el: &web_sys::HtmlElement) {
+    el.unchecked_ref::<HtmlElement>().focus();
 }
 
 /// Calls `listener` on each `event` at `target` (an element, a shadow root, the document).

@@ -4,7 +4,7 @@
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CustomEvent, CustomEventInit, Document, Window};
+use web_sys::{Document, Window};
 
 use super::{Context, DomError};
 use crate::message::cat;
@@ -16,6 +16,24 @@ extern "C" {
     /// lazy cells behind it were 769 B of the total's gzip -9, 2026-11-30.)
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: Window;
+    /// The page's `crypto`; reading it does not throw.
+    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+    static CRYPTO: web_sys::Crypto;
+    /// Given a function, `requestAnimationFrame` and `setTimeout` do not throw: these bindings
+    /// have no `catch` (nor the glue that comes with one), unlike web-sys's.
+    #[wasm_bindgen(js_name = requestAnimationFrame)]
+    fn request_animation_frame(callback: &JsValue);
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &JsValue, ms: i32);
+    /// A new `CustomEvent` (with a name and a plain object for `init`, its constructor does
+    /// not throw), and the window's `dispatchEvent` (which does not throw for a new event:
+    /// an exception in a listener is reported, not thrown on). No `catch` for either.
+    #[wasm_bindgen(js_name = CustomEvent)]
+    type NewEvent;
+    #[wasm_bindgen(constructor, js_class = CustomEvent)]
+    fn new(name: &str, init: &js_sys::Object) -> NewEvent;
+    #[wasm_bindgen(js_name = dispatchEvent)]
+    fn dispatch_event(event: &NewEvent);
 }
 
 pub fn window() -> Window {
@@ -33,9 +51,8 @@ pub fn now_ms() -> u64 {
 
 /// A random version 4 UUID from the browser's cryptographic random source.
 pub fn random_uuid() -> Result<String, DomError> {
-    let crypto = window().crypto().context("reach window.crypto")?;
     let mut bytes = [0u8; 16];
-    crypto.get_random_values_with_u8_array(&mut bytes).context("get random bytes")?;
+    crypto().get_random_values_with_u8_array(&mut bytes).context("get random bytes")?;
     Ok(crate::consent::uuid_v4(bytes))
 }
 
@@ -58,12 +75,8 @@ pub fn browser_languages() -> Vec<String> {
 }
 
 /// Dispatches `name` on `window` with `detail`.
-pub fn emit(name: &str, detail: &JsValue) -> Result<(), DomError> {
-    let init = CustomEventInit::new();
-    init.set_detail(detail);
-    let event = CustomEvent::new_with_event_init_dict(name, &init).context("create an event")?;
-    window().dispatch_event(&event).context("dispatch an event")?;
-    Ok(())
+pub fn emit(name: &str, detail: &JsValue) {
+    dispatch_event(&NewEvent::new(name, &super::js::object(&[("detail", detail)])));
 }
 
 pub fn warn(message: &str) {
@@ -102,12 +115,17 @@ pub fn consent_mode_update(state: &[(String, bool)]) {
 /// Runs `f` once the next frame has been painted (two animation frames on), so work that forces
 /// a layout, such as moving focus, does not delay that frame.
 pub fn after_next_paint(f: impl FnOnce() + 'static) {
-    let window = window();
-    let second = Closure::once_into_js(move || {
-        let window = self::window();
-        let run = Closure::once_into_js(f);
-        let _ = window.request_animation_frame(run.unchecked_ref());
-    });
-    let _ = window.request_animation_frame(second.unchecked_ref());
+    let second = Closure::once_into_js(move || request_animation_frame(&Closure::once_into_js(f)));
+    request_animation_frame(&second);
+}
+
+/// Runs `f` in `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    set_timeout(&Closure::once_into_js(f), ms);
+}
+
+/// The page's `crypto`.
+pub fn crypto() -> web_sys::Crypto {
+    CRYPTO.with(web_sys::Crypto::clone)
 }
 

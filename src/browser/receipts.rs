@@ -229,11 +229,10 @@ fn retry_later(endpoint: String, attempts: f64) {
         return;
     }
     let delay = receipt::retry_delay_ms(attempts as u32, js_sys::Math::random());
-    let again = Closure::once_into_js(move || {
+    page::after(delay as i32, move || {
         RETRYING.set(false);
         enqueue(deliver(endpoint))
     });
-    let _ = page::window().set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay as i32);
 }
 
 /// On `pagehide`: hands the oldest pending receipt to the browser by beacon. Only the oldest,

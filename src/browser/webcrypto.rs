@@ -18,8 +18,8 @@ pub struct VisitorKey {
     pub kid: String,
 }
 
-fn subtle() -> Result<SubtleCrypto, DomError> {
-    Ok(page::window().crypto().context("reach window.crypto")?.subtle())
+fn subtle() -> SubtleCrypto {
+    page::crypto().subtle()
 }
 
 /// The bytes `promise` fulfils with (a digest or a signature), or the error of making it.
@@ -30,13 +30,13 @@ async fn bytes(promise: Result<js_sys::Promise, DomError>, action: &'static str)
 }
 
 pub fn sha256(data: &[u8]) -> impl Future<Output = Result<Vec<u8>, DomError>> {
-    bytes(subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-256", data).context("hash")), "hash")
+    bytes(subtle().digest_with_str_and_u8_array("SHA-256", data).context("hash"), "hash")
 }
 
 /// ES256: ECDSA P-256 with SHA-256; WebCrypto returns r || s, which is what JWS wants.
 pub fn sign(key: &CryptoKey, data: &[u8]) -> impl Future<Output = Result<Vec<u8>, DomError>> {
     let algorithm = object(&[("name", &"ECDSA".into()), ("hash", &"SHA-256".into())]);
-    bytes(subtle().and_then(|s| s.sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt")), "sign a receipt")
+    bytes(subtle().sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt"), "sign a receipt")
 }
 
 /// The visitor's key from IndexedDB, made on first use.
@@ -53,11 +53,11 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
     let algorithm = object(&[("name", &"ECDSA".into()), ("namedCurve", &"P-256".into())]);
     let usages = js_sys::Array::of1(&"sign".into());
     // extractable = false: the private key can be used, never read.
-    let promise = subtle()?.generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
+    let promise = subtle().generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
     let pair = task::settled(&promise).await.context("make a signing key")?;
     let private: CryptoKey = get(&pair, "privateKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no private key".into() })?;
     let public_key: CryptoKey = get(&pair, "publicKey").dyn_into().map_err(|_| DomError { action: "make a signing key", detail: "no public key".into() })?;
-    let jwk = task::settled(&subtle()?.export_key("jwk", &public_key).context("export the public key")?)
+    let jwk = task::settled(&subtle().export_key("jwk", &public_key).context("export the public key")?)
         .await
         .context("export the public key")?;
     let public = PublicKey {

@@ -293,7 +293,7 @@ impl Ui {
         };
         self.apply_visibility()?;
         if let Some(el) = back.filter(|e| e.is_connected()) {
-            let _ = el.focus();
+            js::focus(&el);
         }
         Ok(())
     }
@@ -528,7 +528,7 @@ impl Ui {
         };
         if let Some(target) = target {
             event.prevent_default();
-            let _ = target.focus();
+            js::focus(target);
         }
         Ok(())
     }
@@ -583,7 +583,7 @@ fn report_error(result: Result<(), DomError>) {
 
 fn focus(target: Option<Element>) {
     if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        let _ = el.focus();
+        js::focus(&el);
     }
 }
 

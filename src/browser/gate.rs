@@ -12,7 +12,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlScriptElement};
 
-use super::{js, page, task, Context, DomError};
+use super::{js, nothrow, page, task, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::decide;
@@ -35,15 +35,15 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
         let service = el.get_attribute("data-service");
         if config.category(&category).is_none() {
             page::warn(&cat(&["a gated script names unknown category \"", &category, "\"; it will never run"]));
-            el.set_attribute(STATE, "unknown-category").context("mark a gated script")?;
+            nothrow::set_attribute(&el, STATE, "unknown-category");
         } else if let Some(service) = service.as_deref().filter(|s| config.service(s).is_none()) {
             page::warn(&cat(&["a gated script names unknown service \"", service, "\"; it will never run"]));
-            el.set_attribute(STATE, "unknown-service").context("mark a gated script")?;
+            nothrow::set_attribute(&el, STATE, "unknown-service");
         } else if match &service {
             Some(service) => decide::may_run_service(config, consent, service),
             None => decide::may_run(config, consent, &category),
         } {
-            el.set_attribute(STATE, "queued").context("mark a gated script")?;
+            nothrow::set_attribute(&el, STATE, "queued");
             runnable.push(el);
         }
     }
@@ -89,7 +89,7 @@ fn insert(doc: &Document, placeholder: &Element, last: &mut Option<js_sys::Promi
         Ok(None) => {}
         Err(e) => {
             page::error(&e.describe());
-            let _ = placeholder.set_attribute(STATE, "failed");
+            nothrow::set_attribute(placeholder, STATE, "failed");
         }
     }
 }
@@ -104,7 +104,7 @@ async fn settle(last: &mut Option<js_sys::Promise>) {
 /// place in the order, returns a promise of its `load` or `error` event.
 fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise>, DomError> {
     if js::text(placeholder, "tagName") != "SCRIPT" {
-        load_url(placeholder)?;
+        load_url(placeholder);
         return Ok(None);
     }
     let script: HtmlScriptElement =
@@ -124,7 +124,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
     js::set(&script, "nonce", &js::get(placeholder, "nonce"));
     if !placeholder.has_attribute("src") {
         script.set_text(&js::text(placeholder, "textContent")).context("copy an inline script")?;
-        script.set_attribute(STATE, "ran").context("mark a gated script")?;
+        nothrow::set_attribute(&script, STATE, "ran");
         // An inline script runs as it is inserted.
         placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
         return Ok(None);
@@ -134,18 +134,18 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
         // A script made by a script is async unless told otherwise; this one keeps its place.
         js::set(&script, "async", &JsValue::FALSE);
     }
-    watch(&script)?;
-    script.set_attribute(STATE, "loading").context("mark a gated script")?;
+    watch(&script);
+    nothrow::set_attribute(&script, STATE, "loading");
     let settled = js_sys::Promise::new(&mut |resolve, _reject| {
-        js::listen(&script, "load", &resolve);
-        js::listen(&script, "error", &resolve);
+        nothrow::listen(&script, "load", &resolve);
+        nothrow::listen(&script, "error", &resolve);
     });
     placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
     if script.has_attribute("data-accord-held") {
         // Its category may run, but its URL is a tracker of a service that may not: the
         // loader holds it (its src is not set yet, so it holds no place in the order either)
         // and will load it if that service is granted. Nothing to wait for.
-        script.set_attribute(STATE, "held").context("mark a gated script")?;
+        nothrow::set_attribute(&script, STATE, "held");
         return Ok(None);
     }
     // An async script keeps no order: the others are not held back for it.
@@ -153,27 +153,26 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
 }
 
 /// Marks `el` `loaded` or `failed` when the browser says so; a script that fails is reported.
-fn watch(el: &Element) -> Result<(), DomError> {
+fn watch(el: &Element) {
     for &(event, state) in &[("load", "loaded"), ("error", "failed")] {
         let target = el.clone();
         let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = target.set_attribute(STATE, state);
+            nothrow::set_attribute(&target, STATE, state);
             if state == "failed" && js::text(&target, "tagName") == "SCRIPT" {
                 page::error(&cat(&["could not load gated script: ", &js::text(&target, "src")]));
             }
         });
-        js::listen(el, event, &mark);
+        nothrow::listen(el, event, &mark);
     }
-    Ok(())
 }
 
 /// An iframe, image or stylesheet: moves `data-src`/`data-href` to the real attribute and
 /// records `loaded` or `failed` when the browser says so.
-fn load_url(el: &Element) -> Result<(), DomError> {
+fn load_url(el: &Element) {
     let (from, to) = if js::text(el, "tagName") == "LINK" { ("data-href", "href") } else { ("data-src", "src") };
     let url = el.get_attribute(from).unwrap_or_default();
-    watch(el)?;
-    el.set_attribute(STATE, "allowed").context("mark a gated element")?;
-    el.remove_attribute(from).context("move a gated URL")?;
-    el.set_attribute(to, &url).context("move a gated URL")
+    watch(el);
+    nothrow::set_attribute(el, STATE, "allowed");
+    nothrow::remove_attribute(el, from);
+    nothrow::set_attribute(el, to, &url);
 }

@@ -14,26 +14,6 @@ extern "C" {
     type ParentNode;
     #[wasm_bindgen(method, catch, js_name = querySelectorAll)]
     fn query_selector_all(this: &ParentNode, selectors: &str) -> Result<web_sys::NodeList, JsValue>;
-    /// An element, a shadow root, the document: anything with `addEventListener`.
-    type EventTarget;
-    /// With a function for the listener, `addEventListener` does not throw: this binding has
-    /// no `catch` (nor the glue that comes with one), unlike web-sys's.
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    fn add_event_listener(this: &EventTarget, event: &str, listener: &JsValue);
-    /// An HTML element, whose `focus()` does not throw: no `catch` here either.
-    type HtmlElement;
-    #[wasm_bindgen(method)]
-    fn focus(this: &HtmlElement);
-}
-
-/// Moves the focus to `el`.
-pub fn focus(el: &web_sys::HtmlElement) {
-    el.unchecked_ref::<HtmlElement>().focus();
-}
-
-/// Calls `listener` on each `event` at `target` (an element, a shadow root, the document).
-pub fn listen(target: &JsValue, event: &str, listener: &JsValue) {
-    target.unchecked_ref::<EventTarget>().add_event_listener(event, listener);
 }
 
 /// The elements in `node` (a document, a shadow root or an element) that match `selectors`,

@@ -10,6 +10,7 @@
 use wasm_bindgen::{throw_val, JsValue};
 use web_sys::{Document, Element};
 
+use crate::browser::nothrow;
 use crate::message::{pieces, split_first};
 
 /// The value of a DOM call that cannot fail (see the module doc), or its exception thrown on.
@@ -39,13 +40,17 @@ pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Ele
 
 /// Sets one attribute.
 pub fn set(node: &Element, name: &str, value: &str) {
-    or_throw(node.set_attribute(name, value));
+    nothrow::set_attribute(node, name, value);
 }
 
 /// Shows or hides `node` (its `hidden` attribute).
 pub fn show(node: &Element, visible: bool) {
     // (Not `toggleAttribute`: one more import, and its glue, for the same effect.)
-    or_throw(if visible { node.remove_attribute("hidden") } else { node.set_attribute("hidden", "") });
+    if visible {
+        nothrow::remove_attribute(node, "hidden");
+    } else {
+        set(node, "hidden", "");
+    }
 }
 
 /// Appends `children` to `parent` in order.

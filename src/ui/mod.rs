@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
 
-use crate::browser::{js, Context, DomError};
+use crate::browser::{js, nothrow, Context, DomError};
 use crate::config::{Config, Layout, Theme};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
@@ -88,14 +88,12 @@ impl Ui {
         if config.ui.theme != Theme::Auto {
             dom::set(&host, "data-theme", config.ui.theme.name());
         }
-        let root = host
-            .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
-            .context("attach a shadow root")?;
+        let root = nothrow::attach_shadow(&host);
         // A constructed stylesheet applies at once: no <link> to wait for, so the banner is
         // styled in the frame it first appears in. A strict CSP allows it (no inline style).
         let sheet = match sheet {
             Some(sheet) => sheet,
-            None => CssStyleSheet::new().context("make an empty stylesheet")?,
+            None => nothrow::stylesheet(),
         };
         adopt(&root, &sheet);
         let frame = el(doc, "div|class=accord-frame", &[], "");
@@ -293,7 +291,7 @@ impl Ui {
         };
         self.apply_visibility()?;
         if let Some(el) = back.filter(|e| e.is_connected()) {
-            js::focus(&el);
+            nothrow::focus(&el);
         }
         Ok(())
     }
@@ -362,7 +360,7 @@ impl Ui {
     }
 
     fn on_click(&self, target: &Element) -> Result<(), DomError> {
-        let Some(control) = target.closest("[data-accord]").ok().flatten() else { return Ok(()) };
+        let Some(control) = nothrow::closest(target, "[data-accord]") else { return Ok(()) };
         match control.get_attribute("data-accord").as_deref() {
             Some("accept-all") => self.report(Action::AcceptAll),
             Some("reject-all") => self.report(Action::RejectAll),
@@ -528,7 +526,7 @@ impl Ui {
         };
         if let Some(target) = target {
             event.prevent_default();
-            js::focus(target);
+            nothrow::focus(target);
         }
         Ok(())
     }
@@ -553,7 +551,7 @@ impl Ui {
                 return;
             }
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            if let Ok(Some(_)) = target.closest("[data-accord-open]") {
+            if nothrow::closest(&target, "[data-accord-open]").is_some() {
                 e.prevent_default();
                 report_error(ui.open(Open::Panel));
             }
@@ -564,7 +562,7 @@ impl Ui {
 fn on(target: &JsValue, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) {
     let closure = Closure::<dyn Fn(web_sys::Event)>::new(handler);
     for event in events {
-        js::listen(target, event, closure.as_ref());
+        nothrow::listen(target, event, closure.as_ref());
     }
     // The UI lives as long as the page.
     closure.forget();
@@ -583,7 +581,7 @@ fn report_error(result: Result<(), DomError>) {
 
 fn focus(target: Option<Element>) {
     if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        js::focus(&el);
+        nothrow::focus(&el);
     }
 }
 

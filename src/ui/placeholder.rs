@@ -3,11 +3,10 @@
 //! grants that one service (contextual consent). Each box has its own shadow root.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
+use web_sys::{CssStyleSheet, Document, Element};
 
 use super::dom::{self, append, el};
-use crate::browser::{js, Context, DomError};
+use crate::browser::{js, nothrow, Context, DomError};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
@@ -66,7 +65,7 @@ pub fn sync(
         let host = build(doc, &frame, name, t, sheet)?;
         let grant = on_grant.clone();
         let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
-        js::listen(&host.shadow_root().context("open a placeholder")?.into(), "click", handler.as_ref());
+        nothrow::listen(&host.shadow_root().context("open a placeholder")?.into(), "click", handler.as_ref());
         handler.forget();
         frame.before_with_node_1(&host).context("insert a placeholder")?;
         dom::show(&frame, false);
@@ -76,17 +75,15 @@ pub fn sync(
 
 fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyleSheet) -> Result<Element, DomError> {
     let host = el(doc, "div", &[(MARK, "")], "");
-    if let Some(style) = host.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
-        // Take the iframe's place: the same box, so the page does not jump when it loads.
-        for &(attr, prop) in &[("width", "width"), ("height", "height")] {
-            if let Some(v) = frame.get_attribute(attr) {
-                let v = if all_bytes(&v, |b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
-                let _ = style.set_property(prop, &v);
-            }
+    // Take the iframe's place: the same box, so the page does not jump when it loads.
+    for name in ["width", "height"] {
+        if let Some(v) = frame.get_attribute(name) {
+            let v = if all_bytes(&v, |b| b.is_ascii_digit()) { cat(&[&v, "px"]) } else { v };
+            nothrow::set_style(&host, name, &v);
         }
-        let _ = style.set_property("display", "block");
     }
-    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).context("attach a shadow root")?;
+    nothrow::set_style(&host, "display", "block");
+    let root = nothrow::attach_shadow(&host);
     // The banner's own stylesheet object: styled from the first frame, so no layout shift.
     super::adopt(&root, sheet);
     let card = el(doc, "div|class=accord accord-placeholder|role=group", &[("lang", &t.lang), ("aria-label", name)], "");

@@ -1,0 +1,95 @@
+//! DOM calls that cannot throw as Accord makes them, bound without `catch`. web-sys binds
+//! each with `catch`, since the DOM's IDL allows an exception in general, and so each was
+//! glue in the loader and an error path at every call in the wasm. Each binding here says
+//! why it cannot throw. (Were one to throw all the same, the exception goes on to the
+//! JavaScript that called into the wasm, as with `ui::dom::or_throw`.)
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, ShadowRoot};
+
+#[wasm_bindgen]
+extern "C" {
+    /// An element, a shadow root, the document: anything with `addEventListener`.
+    type EventTarget;
+    /// Given a function for the listener, `addEventListener` does not throw.
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &EventTarget, event: &str, listener: &JsValue);
+
+    /// An HTML element.
+    type HtmlElement;
+    /// `focus()` does not throw.
+    #[wasm_bindgen(method)]
+    fn focus(this: &HtmlElement);
+
+    type AnyElement;
+    /// `closest` does not throw for a valid selector: these are literals of this crate.
+    #[wasm_bindgen(method)]
+    fn closest(this: &AnyElement, selectors: &str) -> Option<Element>;
+    /// `setAttribute` throws only for a name that is not valid; these are literals of this
+    /// crate. (Copying a page's attributes, with names Accord does not choose, goes through
+    /// web-sys's, which catches.)
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &AnyElement, name: &str, value: &str);
+    /// `removeAttribute` does not check the name it is given: it does not throw.
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &AnyElement, name: &str);
+    /// `attachShadow` throws for an element that cannot have one or has one already; it is
+    /// only called on a `div` Accord has just made.
+    #[wasm_bindgen(method, js_name = attachShadow)]
+    fn attach_shadow(this: &AnyElement, init: &js_sys::Object) -> ShadowRoot;
+
+    /// An element's `style`.
+    type Style;
+    #[wasm_bindgen(method, getter)]
+    fn style(this: &AnyElement) -> Style;
+    /// `setProperty` throws only for a read-only declaration (a computed style); an element's
+    /// own `style` is not.
+    #[wasm_bindgen(method, js_name = setProperty)]
+    fn set_property(this: &Style, name: &str, value: &str);
+
+    /// A constructed stylesheet: `new CSSStyleSheet()` does not throw.
+    #[wasm_bindgen(js_name = CSSStyleSheet)]
+    type Sheet;
+    #[wasm_bindgen(constructor, js_class = CSSStyleSheet)]
+    fn new() -> Sheet;
+}
+
+/// Calls `listener` on each `event` at `target` (an element, a shadow root, the document).
+pub fn listen(target: &JsValue, event: &str, listener: &JsValue) {
+    target.unchecked_ref::<EventTarget>().add_event_listener(event, listener);
+}
+
+/// Moves the focus to `el`.
+pub fn focus(el: &web_sys::HtmlElement) {
+    el.unchecked_ref::<HtmlElement>().focus();
+}
+
+/// The closest of `el` and its ancestors that matches `selectors`, a literal.
+pub fn closest(el: &Element, selectors: &'static str) -> Option<Element> {
+    el.unchecked_ref::<AnyElement>().closest(selectors)
+}
+
+/// Sets the attribute `name`, a literal of this crate, to `value` (any value).
+pub fn set_attribute(el: &Element, name: &str, value: &str) {
+    el.unchecked_ref::<AnyElement>().set_attribute(name, value);
+}
+
+pub fn remove_attribute(el: &Element, name: &str) {
+    el.unchecked_ref::<AnyElement>().remove_attribute(name);
+}
+
+/// An open shadow root for `host`, a `div` just made.
+pub fn attach_shadow(host: &Element) -> ShadowRoot {
+    host.unchecked_ref::<AnyElement>().attach_shadow(&super::js::object(&[("mode", &"open".into())]))
+}
+
+/// Sets one property of `el`'s own `style`.
+pub fn set_style(el: &Element, name: &str, value: &str) {
+    el.unchecked_ref::<AnyElement>().style().set_property(name, value);
+}
+
+/// A new, empty constructed stylesheet.
+pub fn stylesheet() -> web_sys::CssStyleSheet {
+    Sheet::new().unchecked_into()
+}

@@ -137,7 +137,7 @@ fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Resu
 /// listeners may call back into `window.Accord`) runs what it allows.
 fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     let (doc, config, ui, before, consent, gpc) = with_app(|app| {
-        let id = page::random_uuid().map_err(js_error)?;
+        let id = page::random_uuid();
         let consent = Consent::record(&app.config, &choice, id, page::now_ms(), app.gpc).map_err(js_error)?;
         store(&app.doc, &app.config, &consent).map_err(js_error)?;
         let before = app.consent.replace(consent.clone());

@@ -48,6 +48,17 @@ extern "C" {
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Style, name: &str, value: &str);
 
+    /// `new Blob(parts, options)` does not throw for strings and a `type`, nor
+    /// `URL.createObjectURL` and `URL.revokeObjectURL` for a blob and its URL.
+    #[wasm_bindgen(js_name = Blob)]
+    type Blob;
+    #[wasm_bindgen(constructor, js_class = Blob)]
+    fn new(parts: &js_sys::Array, options: &js_sys::Object) -> Blob;
+    #[wasm_bindgen(js_namespace = URL, js_name = createObjectURL)]
+    fn create_object_url(blob: &Blob) -> String;
+    #[wasm_bindgen(js_namespace = URL, js_name = revokeObjectURL)]
+    pub fn revoke_object_url(url: &str);
+
     /// A constructed stylesheet: `new CSSStyleSheet()` does not throw.
     #[wasm_bindgen(js_name = CSSStyleSheet)]
     type Sheet;
@@ -87,6 +98,12 @@ pub fn attach_shadow(host: &Element) -> ShadowRoot {
 /// Sets one property of `el`'s own `style`.
 pub fn set_style(el: &Element, name: &str, value: &str) {
     el.unchecked_ref::<AnyElement>().style().set_property(name, value);
+}
+
+/// A URL for a blob of `text`, of the media type `kind`; [`revoke_object_url`] frees it.
+pub fn blob_url(text: &JsValue, kind: &str) -> String {
+    let blob = Blob::new(&js_sys::Array::of1(text), &super::js::object(&[("type", &kind.into())]));
+    create_object_url(&blob)
 }
 
 /// A new, empty constructed stylesheet.

@@ -19,6 +19,9 @@ extern "C" {
     /// The page's `crypto`; reading it does not throw.
     #[wasm_bindgen(thread_local_v2, js_name = crypto)]
     static CRYPTO: web_sys::Crypto;
+    /// `crypto.getRandomValues` throws only when asked for more than 65,536 bytes.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(bytes: &mut [u8]);
     /// Given a function, `requestAnimationFrame` and `setTimeout` do not throw: these bindings
     /// have no `catch` (nor the glue that comes with one), unlike web-sys's.
     #[wasm_bindgen(js_name = requestAnimationFrame)]
@@ -50,10 +53,10 @@ pub fn now_ms() -> u64 {
 }
 
 /// A random version 4 UUID from the browser's cryptographic random source.
-pub fn random_uuid() -> Result<String, DomError> {
+pub fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
-    crypto().get_random_values_with_u8_array(&mut bytes).context("get random bytes")?;
-    Ok(crate::consent::uuid_v4(bytes))
+    get_random_values(&mut bytes);
+    crate::consent::uuid_v4(bytes)
 }
 
 /// The page's declared language, `<html lang>`.

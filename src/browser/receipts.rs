@@ -193,13 +193,12 @@ enum Answer {
 const REFUSALS: [u16; 4] = [400, 409, 413, 422];
 
 async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(jws));
-    let headers = web_sys::Headers::new().context("build headers")?;
-    headers.set("Content-Type", "application/jose").context("build headers")?;
-    init.set_headers(&headers);
-    let response = task::settled(&page::window().fetch_with_str_and_init(endpoint, &init)).await.context("reach the endpoint")?;
+    // Plain objects for the request and its headers: web-sys's RequestInit and Headers are
+    // an import for each member set, and Headers's can throw.
+    let headers = js::object(&[("Content-Type", &"application/jose".into())]);
+    let init = js::object(&[("method", &"POST".into()), ("body", &jws.into()), ("headers", &headers)]);
+    let init: &web_sys::RequestInit = init.unchecked_ref();
+    let response = task::settled(&page::window().fetch_with_str_and_init(endpoint, init)).await.context("reach the endpoint")?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
     let status = response.status();
     if !response.ok() && !REFUSALS.contains(&status) {

@@ -7,7 +7,7 @@ use web_sys::{Document, Element};
 
 use super::dom::{append, el};
 use crate::browser::js::{get, read_strings, text};
-use crate::browser::{page, receipts, Context, DomError};
+use crate::browser::{nothrow, page, receipts, Context, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
 use crate::message::joined;
@@ -54,14 +54,10 @@ pub async fn download() -> Result<(), DomError> {
     let all = receipts::list().await?;
     let text = js_sys::JSON::stringify_with_replacer_and_space(&all, &JsValue::NULL, &JsValue::from_f64(2.0))
         .context("write the records as JSON")?;
-    let parts = js_sys::Array::of1(&text);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).context("package the records")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).context("package the records")?;
+    let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document()?;
     let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");
     link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    nothrow::revoke_object_url(&url);
     Ok(())
 }

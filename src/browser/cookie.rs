@@ -15,13 +15,15 @@ pub struct Attributes<'a> {
     pub secure: bool,
 }
 
-fn html(doc: &Document) -> Result<&HtmlDocument, DomError> {
-    doc.dyn_ref::<HtmlDocument>().context("use document.cookie on this document")
+/// `document.cookie`, which web-sys puts on `HtmlDocument`. Every document has it (an XHTML
+/// one too, which is not an `HTMLDocument`), so no check.
+fn html(doc: &Document) -> &HtmlDocument {
+    doc.unchecked_ref()
 }
 
 /// Each cookie the page can see, as (name, value), in `document.cookie`'s order.
 pub fn pairs(doc: &Document) -> Result<Vec<(String, String)>, DomError> {
-    let all = html(doc)?.cookie().context("read document.cookie")?;
+    let all = html(doc).cookie().context("read document.cookie")?;
     let mut out = Vec::new();
     for pair in pieces(&all, b';') {
         if let Some((k, v)) = split_first(pair.trim(), b'=') {
@@ -51,7 +53,7 @@ pub fn write(doc: &Document, name: &str, value: &str, attrs: &Attributes) -> Res
     if attrs.secure {
         cookie.push_str("; Secure");
     }
-    html(doc)?.set_cookie(&cookie).context("write document.cookie")
+    html(doc).set_cookie(&cookie).context("write document.cookie")
 }
 
 /// Deletes cookie `name` as set with this domain (`None`: host-only) and path.
@@ -61,5 +63,5 @@ pub fn expire(doc: &Document, name: &str, domain: Option<&str>, path: &str) -> R
         cookie.push_str("; Domain=");
         cookie.push_str(domain);
     }
-    html(doc)?.set_cookie(&cookie).context("delete a cookie")
+    html(doc).set_cookie(&cookie).context("delete a cookie")
 }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, ShadowRoot};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
 use crate::browser::{js, nothrow, Context, DomError};
 use crate::config::{Config, Layout, Theme};
@@ -166,9 +166,8 @@ impl Ui {
     fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
         let mut out = Vec::new();
         for el in js::select_all(&self.0.root, &cat(&["input[data-", kind, "]"])).unwrap_or_default() {
-            if let Ok(input) = el.dyn_into::<HtmlInputElement>() {
-                out.push(input);
-            }
+            // The selector finds inputs only.
+            out.push(el.unchecked_into());
         }
         out
     }
@@ -177,7 +176,8 @@ impl Ui {
     /// validation), so they stand in the selector as they are.
     fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
         let selector = cat(&["input[data-", kind, "=\"", id, "\"]"]);
-        self.0.root.query_selector(&selector).ok().flatten()?.dyn_into().ok()
+        // The selector finds inputs only.
+        Some(self.0.root.query_selector(&selector).ok().flatten()?.unchecked_into())
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
@@ -389,8 +389,10 @@ impl Ui {
     }
 
     fn on_change(&self, target: &Element) -> Result<(), DomError> {
-        if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
-            let lang = js::text(select, "value");
+        // By tag name, not by `instanceof` (an import each): the UI's elements are Accord's own.
+        let tag = js::text(target, "tagName");
+        if tag == "SELECT" {
+            let lang = js::text(target, "value");
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
                 self.render()?;
@@ -400,7 +402,10 @@ impl Ui {
             }
             return Ok(());
         }
-        let Some(input) = target.dyn_ref::<HtmlInputElement>() else { return Ok(()) };
+        if tag != "INPUT" {
+            return Ok(());
+        }
+        let input: &HtmlInputElement = target.unchecked_ref();
         let (kind, id) = match (input.get_attribute("data-category"), input.get_attribute("data-service")) {
             (Some(id), _) => ("category", id),
             (_, Some(id)) => ("service", id),

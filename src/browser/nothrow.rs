@@ -2,7 +2,7 @@
 //! each with `catch`, since the DOM's IDL allows an exception in general, and so each was
 //! glue in the loader and an error path at every call in the wasm. Each binding here says
 //! why it cannot throw. (Were one to throw all the same, the exception goes on to the
-//! JavaScript that called into the wasm, as with `ui::dom::or_throw`.)
+//! JavaScript that called into the wasm: the loader reports it as `accord:error`.)
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -38,6 +38,22 @@ extern "C" {
     /// only called on a `div` Accord has just made.
     #[wasm_bindgen(method, js_name = attachShadow)]
     fn attach_shadow(this: &AnyElement, init: &js_sys::Object) -> ShadowRoot;
+
+    /// An element or a shadow root, to put nodes in. `appendChild`, `append` and `after`
+    /// throw only for a node that cannot go there (a document, an ancestor); Accord only
+    /// puts in elements and text it has just made, into its own nodes or the page's `<body>`.
+    type Parent;
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &Parent, child: &web_sys::Node);
+    #[wasm_bindgen(method, js_name = append)]
+    fn append_text(this: &Parent, text: &str);
+    #[wasm_bindgen(method)]
+    fn after(this: &Parent, node: &web_sys::Node);
+
+    /// `createElement` throws only for a name that is not valid; these are literals.
+    type Doc;
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &Doc, tag: &str) -> Element;
 
     /// An element's `style`.
     type Style;
@@ -93,6 +109,26 @@ pub fn remove_attribute(el: &Element, name: &str) {
 /// An open shadow root for `host`, a `div` just made.
 pub fn attach_shadow(host: &Element) -> ShadowRoot {
     host.unchecked_ref::<AnyElement>().attach_shadow(&super::js::object(&[("mode", &"open".into())]))
+}
+
+/// Appends `child`, just made, to `parent` (an element or a shadow root).
+pub fn append(parent: &JsValue, child: &web_sys::Node) {
+    parent.unchecked_ref::<Parent>().append_child(child);
+}
+
+/// Appends `text` as a text node.
+pub fn append_text(parent: &Element, text: &str) {
+    parent.unchecked_ref::<Parent>().append_text(text);
+}
+
+/// Puts `node`, just made, after `el`.
+pub fn after(el: &Element, node: &web_sys::Node) {
+    el.unchecked_ref::<Parent>().after(node);
+}
+
+/// A new element called `tag`, a literal.
+pub fn create_element(doc: &web_sys::Document, tag: &str) -> Element {
+    doc.unchecked_ref::<Doc>().create_element(tag)
 }
 
 /// Sets one property of `el`'s own `style`.

@@ -4,7 +4,8 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{append, el, or_throw, set};
+use super::dom::{append, el, set};
+use crate::browser::nothrow;
 use crate::config::{Category, Config, CookieRule, Layout, Service, TrackerKind};
 use crate::i18n::{self, Key, Texts};
 use crate::message::{cat, decimal};
@@ -37,7 +38,7 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element 
     let title = el(doc, "h2|id=accord-title|class=accord-title", &[], t.get(Key::BannerTitle));
     let text = el(doc, "p|id=accord-text|class=accord-text", &[], t.get(Key::BannerText));
     if let Some(url) = &config.site.policy_url {
-        or_throw(text.append_with_str_1(" "));
+        nothrow::append_text(&text, " ");
         append(&text, &[&el(doc, "a|class=accord-link", &[("href", url)], t.get(Key::PolicyLink))]);
     }
     let controller = cat(&[t.get(Key::Controller), &config.site.controller]);

@@ -2,21 +2,16 @@
 //! never as HTML.
 //!
 //! These calls do not return errors. Their tag and attribute names are literals of this
-//! crate, and the DOM takes any attribute value or text, so they cannot fail. Were one to fail
-//! all the same, its exception is thrown on to the JavaScript that called into the wasm (the
-//! loader reports it as `accord:error`; an event listener's goes to the console). Carrying a
-//! `Result` through every builder for this cost 10 KB of the wasm (2026-11-24).
+//! crate, and the DOM takes any attribute value or text, so they cannot fail: they go through
+//! `browser::nothrow`'s bindings, which have no `catch`. Were one to fail all the same, its
+//! exception goes on to the JavaScript that called into the wasm (the loader reports it as
+//! `accord:error`; an event listener's goes to the console). Carrying a `Result` through
+//! every builder for this cost 10 KB of the wasm (2026-11-24).
 
-use wasm_bindgen::{throw_val, JsValue};
 use web_sys::{Document, Element};
 
 use crate::browser::nothrow;
 use crate::message::{pieces, split_first};
-
-/// The value of a DOM call that cannot fail (see the module doc), or its exception thrown on.
-pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
-    result.unwrap_or_else(|e| throw_val(e))
-}
 
 /// Creates an element from `spec`, its tag and fixed attributes in one literal of this crate:
 /// `"button|type=button|class=accord-btn"` (`|hidden` for an attribute without a value). One
@@ -24,7 +19,7 @@ pub fn or_throw<T>(result: Result<T, JsValue>) -> T {
 /// in the wasm at each call. `attrs` are the ones computed at run time, any value allowed.
 pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Element {
     let mut parts = pieces(spec, b'|');
-    let node = or_throw(doc.create_element(parts.next().unwrap_or_default()));
+    let node = nothrow::create_element(doc, parts.next().unwrap_or_default());
     for part in parts {
         let (name, value) = split_first(part, b'=').unwrap_or((part, ""));
         set(&node, name, value);
@@ -56,6 +51,6 @@ pub fn show(node: &Element, visible: bool) {
 /// Appends `children` to `parent` in order.
 pub fn append(parent: &Element, children: &[&Element]) {
     for child in children {
-        or_throw(parent.append_child(child));
+        nothrow::append(parent, child);
     }
 }

@@ -97,8 +97,8 @@ impl Ui {
         };
         adopt(&root, &sheet);
         let frame = el(doc, "div|class=accord-frame", &[], "");
-        root.append_child(&frame).context("insert the banner")?;
-        doc.body().context("find <body>")?.append_child(&host).context("insert the banner host")?;
+        nothrow::append(&root, &frame);
+        nothrow::append(&doc.body().context("find <body>")?.into(), &host);
 
         let state = State {
             texts: i18n::texts(&config, lang),
@@ -156,7 +156,8 @@ impl Ui {
         let banner = self.part("banner").context("find the banner")?;
         let texts = self.0.state.borrow().texts.clone();
         let panel = build::panel(&self.0.doc, &self.0.config, &texts);
-        banner.after_with_node_1(&panel).context("insert the panel")
+        nothrow::after(&banner, &panel);
+        Ok(())
     }
 
     fn part(&self, hook: &str) -> Option<Element> {

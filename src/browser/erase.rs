@@ -4,7 +4,7 @@
 
 use web_sys::Document;
 
-use super::{cookie, js, page, DomError};
+use super::{cookie, js, nothrow, page, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::decide;
@@ -45,18 +45,12 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                 }
                 TrackerKind::LocalStorage => {
                     let Some(storage) = storage else { continue };
-                    // The matching keys first, then their removal: removing shifts the indexes.
-                    let mut keys = Vec::new();
-                    for i in 0..storage.length().unwrap_or(0) {
-                        if let Ok(Some(key)) = storage.key(i) {
-                            if glob_matches(&rule.name, &key) {
-                                keys.push(key);
-                            }
+                    // Its keys are the storage object's own properties.
+                    for key in js::read_strings(&js_sys::Object::keys(storage)) {
+                        if glob_matches(&rule.name, &key) {
+                            nothrow::remove_item(storage, &key);
+                            erased.insert(key);
                         }
-                    }
-                    for key in keys {
-                        let _ = storage.remove_item(&key);
-                        erased.insert(key);
                     }
                 }
                 TrackerKind::WebBeacon | TrackerKind::PixelTag => {}

@@ -50,6 +50,12 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn after(this: &Parent, node: &web_sys::Node);
 
+    /// Once a page's `localStorage` is had (reading it can throw, and keeps web-sys's
+    /// catching getter), `removeItem` does not throw.
+    type Storage;
+    #[wasm_bindgen(method, js_name = removeItem)]
+    fn remove_item(this: &Storage, key: &str);
+
     /// `createElement` throws only for a name that is not valid; these are literals.
     type Doc;
     #[wasm_bindgen(method, js_name = createElement)]
@@ -124,6 +130,11 @@ pub fn append_text(parent: &Element, text: &str) {
 /// Puts `node`, just made, after `el`.
 pub fn after(el: &Element, node: &web_sys::Node) {
     el.unchecked_ref::<Parent>().after(node);
+}
+
+/// Removes `key` from `storage`.
+pub fn remove_item(storage: &web_sys::Storage, key: &str) {
+    storage.unchecked_ref::<Storage>().remove_item(key);
 }
 
 /// A new element called `tag`, a literal.

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
-use super::{page, task, Context, DomError};
+use super::{nothrow, page, task, Context, DomError};
 
 pub const KEYS: &str = "keys";
 pub const RECEIPTS: &str = "receipts";
@@ -27,11 +27,8 @@ async fn done(request: Result<IdbRequest, DomError>, action: &'static str) -> Re
     request.set_onsuccess(None);
     request.set_onerror(None);
     match outcome {
-        Ok(_) => request.result().context(action),
-        Err(_) => {
-            let message = request.error().ok().flatten().map(|e| super::js::text(&e, "message")).unwrap_or_default();
-            Err(JsValue::from_str(&message)).context(action)
-        }
+        Ok(_) => Ok(nothrow::result(&request)),
+        Err(_) => Err(DomError { action, detail: super::js::text(&nothrow::error(&request), "message") }),
     }
 }
 
@@ -43,7 +40,7 @@ pub async fn open() -> Result<IdbDatabase, DomError> {
     let upgrade = {
         let request = request.clone();
         Closure::<dyn FnMut()>::new(move || {
-            if let Some(db) = request.result().ok().and_then(|r| r.dyn_into::<IdbDatabase>().ok()) {
+            if let Ok(db) = nothrow::result(&request).dyn_into::<IdbDatabase>() {
                 let _ = db.create_object_store(KEYS);
                 let _ = db.create_object_store(RECEIPTS);
             }

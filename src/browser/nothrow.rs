@@ -50,6 +50,23 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn after(this: &Parent, node: &web_sys::Node);
 
+    /// `JSON.stringify` throws only for a cycle or a BigInt: Accord gives it plain data of its
+    /// own (the receipts' records, an endpoint's refusal).
+    #[wasm_bindgen(js_namespace = JSON)]
+    fn stringify(value: &JsValue, replacer: &JsValue, space: u32) -> JsValue;
+
+    /// An IndexedDB request that is done: reading its `result` or `error` throws only before.
+    type Request;
+    #[wasm_bindgen(method, getter)]
+    fn result(this: &Request) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn error(this: &Request) -> JsValue;
+
+    /// A fetch's response: `text()` does not throw (a body already read rejects the promise).
+    type Response;
+    #[wasm_bindgen(method)]
+    fn text(this: &Response) -> js_sys::Promise;
+
     /// Once a page's `localStorage` is had (reading it can throw, and keeps web-sys's
     /// catching getter), `removeItem` does not throw.
     type Storage;
@@ -130,6 +147,26 @@ pub fn append_text(parent: &Element, text: &str) {
 /// Puts `node`, just made, after `el`.
 pub fn after(el: &Element, node: &web_sys::Node) {
     el.unchecked_ref::<Parent>().after(node);
+}
+
+/// `value` as JSON (a string), indented by `space` spaces (none for 0).
+pub fn json(value: &JsValue, space: u32) -> JsValue {
+    stringify(value, &JsValue::NULL, space)
+}
+
+/// The `result` of a request that is done.
+pub fn result(request: &web_sys::IdbRequest) -> JsValue {
+    request.unchecked_ref::<Request>().result()
+}
+
+/// The `error` (a DOMException, or null) of a request that is done.
+pub fn error(request: &web_sys::IdbRequest) -> JsValue {
+    request.unchecked_ref::<Request>().error()
+}
+
+/// The promise of `response`'s body as text.
+pub fn body_text(response: &web_sys::Response) -> js_sys::Promise {
+    response.unchecked_ref::<Response>().text()
 }
 
 /// Removes `key` from `storage`.

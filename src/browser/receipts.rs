@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js::{get, set, text};
-use super::{idb, js, page, task, webcrypto, Context, DomError};
+use super::{idb, js, nothrow, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
@@ -158,7 +158,7 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
             Ok(Answer::Refused(refusal)) => {
                 // The endpoint says this receipt itself is wrong: sending it again cannot
                 // help. It stays here, marked with the reason, and the next one goes on.
-                let reason = js_sys::JSON::stringify(&refusal).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                let reason = nothrow::json(&refusal, 0).as_string().unwrap_or_default();
                 page::error(&cat(&["receipt ", &id, " was refused by ", &endpoint, ": ", &reason]));
                 set(&record, "refused", &refusal);
             }
@@ -204,7 +204,7 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     if !response.ok() && !REFUSALS.contains(&status) {
         return Err(DomError { action: "deliver a receipt", detail: cat(&["HTTP ", &decimal(status.into())]) });
     }
-    let body = task::settled(&response.text().context("read the answer")?).await.context("read the answer")?;
+    let body = task::settled(&nothrow::body_text(&response)).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();
     let parsed = js_sys::JSON::parse(&text).ok().filter(|p| p.is_object());
     if !response.ok() {

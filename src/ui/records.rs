@@ -52,8 +52,7 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
 /// Saves every record, signed JWS included, as `consent-records.json`.
 pub async fn download() -> Result<(), DomError> {
     let all = receipts::list().await?;
-    let text = js_sys::JSON::stringify_with_replacer_and_space(&all, &JsValue::NULL, &JsValue::from_f64(2.0))
-        .context("write the records as JSON")?;
+    let text = nothrow::json(&all, 2);
     let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document()?;
     let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");

@@ -89,7 +89,7 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
 #[wasm_bindgen]
 pub fn start() -> Result<(), JsError> {
     let App { doc, config, consent, ui, .. } = app()?;
-    run_gated(&doc, &config, consent.as_ref())?;
+    run_gated(&doc, &config, consent.as_ref());
     report(ui.placeholders());
     receipts::flush(&config);
     page::emit("accord:ready", &consent_js(&config, consent.as_ref()));
@@ -126,10 +126,9 @@ fn on_action(action: Action) {
     }
 }
 
-fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<(), JsError> {
-    let runnable = gate::take_runnable(doc, config, consent).map_err(js_error)?;
+fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) {
+    let runnable = gate::take_runnable(doc, config, consent);
     task::spawn(gate::run_in_order(doc.clone(), runnable));
-    Ok(())
 }
 
 /// Records a choice: stores it, closes the UI, erases what refused services stored, tells
@@ -148,7 +147,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     // and WebCrypto. No script runs before this call returns, after Consent Mode has been
     // told: external ones run when loaded, inline ones from a microtask once it has returned
     // (so still before the next paint). The receipt is issued even if something below fails.
-    let gated = run_gated(&doc, &config, Some(&consent));
+    run_gated(&doc, &config, Some(&consent));
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
     ui.chosen(&consent).map_err(js_error)?;
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
@@ -156,7 +155,6 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
         Vec::new()
     });
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
-    gated?;
     let (change, reload) = change_js(before.as_ref(), &consent, &erased);
     if reload {
         report(ui.offer_reload());
@@ -323,7 +321,8 @@ pub fn accepted_service(id: &str) -> bool {
 #[wasm_bindgen]
 pub fn refresh() -> Result<(), JsError> {
     let App { doc, config, consent, .. } = app()?;
-    run_gated(&doc, &config, consent.as_ref())
+    run_gated(&doc, &config, consent.as_ref());
+    Ok(())
 }
 
 /// Re-reads the stored choice, as after a restore from the back/forward cache: another page
@@ -348,7 +347,7 @@ pub fn resync() -> Result<(), JsError> {
         None => ui.show_banner().map_err(js_error)?,
     }
     page::consent_mode_update(&consent_mode::state(&config, stored.as_ref()));
-    run_gated(&doc, &config, stored.as_ref())?;
+    run_gated(&doc, &config, stored.as_ref());
     page::emit("accord:consent", &consent_js(&config, stored.as_ref()));
     Ok(())
 }

@@ -28,9 +28,9 @@ const STATE: &str = "data-accord-state";
 
 /// Marks and returns, in document order, the placeholders that may run now. Marking happens
 /// before any script runs, so a second pass never picks the same placeholder twice.
-pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>) -> Result<Vec<Element>, DomError> {
+pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>) -> Vec<Element> {
     let mut runnable = Vec::new();
-    for el in js::select_all(doc, PLACEHOLDERS).context("find gated scripts")? {
+    for el in nothrow::select_all(doc, PLACEHOLDERS) {
         let category = el.get_attribute("data-category").unwrap_or_default();
         let service = el.get_attribute("data-service");
         if config.category(&category).is_none() {
@@ -47,7 +47,7 @@ pub fn take_runnable(doc: &Document, config: &Config, consent: Option<&Consent>)
             runnable.push(el);
         }
     }
-    Ok(runnable)
+    runnable
 }
 
 /// Runs the placeholders in document order. External scripts are inserted as soon as they

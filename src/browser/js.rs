@@ -1,34 +1,8 @@
 //! Plain JavaScript objects and arrays, read and built from Rust: the shapes `window.Accord`,
 //! the receipt store, WebCrypto and gtag exchange. One set of helpers, so each shape costs the
-//! wasm one call per member and no iterator code of its own. Also the one `querySelectorAll`
-//! for documents, shadow roots and elements alike.
+//! wasm one call per member and no iterator code of its own.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::Element;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A document, a shadow root or an element: DOM's `ParentNode`, which web-sys gives a
-    /// `querySelectorAll` (and an import) on each of the three.
-    type ParentNode;
-    #[wasm_bindgen(method, catch, js_name = querySelectorAll)]
-    fn query_selector_all(this: &ParentNode, selectors: &str) -> Result<web_sys::NodeList, JsValue>;
-}
-
-/// The elements in `node` (a document, a shadow root or an element) that match `selectors`,
-/// in document order.
-pub fn select_all(node: &JsValue, selectors: &str) -> Result<Vec<Element>, JsValue> {
-    let list = node.unchecked_ref::<ParentNode>().query_selector_all(selectors)?;
-    let mut out = Vec::new();
-    for i in 0..list.length() {
-        // `querySelectorAll` finds elements only.
-        if let Some(node) = list.item(i) {
-            out.push(node.unchecked_into());
-        }
-    }
-    Ok(out)
-}
 
 /// `obj[key]`, or `undefined` (also when reading it throws).
 pub fn get(obj: &JsValue, key: &str) -> JsValue {

@@ -50,6 +50,16 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn after(this: &Parent, node: &web_sys::Node);
 
+    /// A document, a shadow root or an element: DOM's `ParentNode`, which web-sys gives a
+    /// `querySelector` and a `querySelectorAll` (and an import each) on each of the three.
+    /// They throw only for a selector that is not valid; Accord's are literals, or put
+    /// together from literals and ids (a-z, 0-9, '_' and '-', checked with the config).
+    type ParentNode;
+    #[wasm_bindgen(method, js_name = querySelector)]
+    fn query_selector(this: &ParentNode, selectors: &str) -> Option<Element>;
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_selector_all(this: &ParentNode, selectors: &str) -> web_sys::NodeList;
+
     /// `JSON.stringify` throws only for a cycle or a BigInt: Accord gives it plain data of its
     /// own (the receipts' records, an endpoint's refusal).
     #[wasm_bindgen(js_namespace = JSON)]
@@ -108,6 +118,25 @@ extern "C" {
 /// Calls `listener` on each `event` at `target` (an element, a shadow root, the document).
 pub fn listen(target: &JsValue, event: &str, listener: &JsValue) {
     target.unchecked_ref::<EventTarget>().add_event_listener(event, listener);
+}
+
+/// The first element in `node` (a document, a shadow root or an element) that matches
+/// `selectors`.
+pub fn select(node: &JsValue, selectors: &str) -> Option<Element> {
+    node.unchecked_ref::<ParentNode>().query_selector(selectors)
+}
+
+/// The elements in `node` that match `selectors`, in document order.
+pub fn select_all(node: &JsValue, selectors: &str) -> Vec<Element> {
+    let list = node.unchecked_ref::<ParentNode>().query_selector_all(selectors);
+    let mut out = Vec::new();
+    for i in 0..list.length() {
+        // `querySelectorAll` finds elements only.
+        if let Some(node) = list.item(i) {
+            out.push(node.unchecked_into());
+        }
+    }
+    out
 }
 
 /// Moves the focus to `el`.

@@ -161,12 +161,12 @@ impl Ui {
     }
 
     fn part(&self, hook: &str) -> Option<Element> {
-        self.0.root.query_selector(&cat(&["[data-accord=\"", hook, "\"]"])).ok().flatten()
+        nothrow::select(&self.0.root, &cat(&["[data-accord=\"", hook, "\"]"]))
     }
 
     fn inputs(&self, kind: &str) -> Vec<HtmlInputElement> {
         let mut out = Vec::new();
-        for el in js::select_all(&self.0.root, &cat(&["input[data-", kind, "]"])).unwrap_or_default() {
+        for el in nothrow::select_all(&self.0.root, &cat(&["input[data-", kind, "]"])) {
             // The selector finds inputs only.
             out.push(el.unchecked_into());
         }
@@ -178,7 +178,7 @@ impl Ui {
     fn input(&self, kind: &str, id: &str) -> Option<HtmlInputElement> {
         let selector = cat(&["input[data-", kind, "=\"", id, "\"]"]);
         // The selector finds inputs only.
-        Some(self.0.root.query_selector(&selector).ok().flatten()?.unchecked_into())
+        Some(nothrow::select(&self.0.root, &selector)?.unchecked_into())
     }
 
     /// The ids whose switches are on, categories then services; `None` before the first render.
@@ -397,7 +397,7 @@ impl Ui {
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
                 self.render()?;
-                placeholder::clear(&self.0.doc)?;
+                placeholder::clear(&self.0.doc);
                 self.placeholders()?;
                 focus(self.part("language"));
             }
@@ -595,7 +595,7 @@ fn focus(target: Option<Element>) {
 /// `<details>` or a hidden part).
 fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
     let mut out = Vec::new();
-    for el in js::select_all(dialog, FOCUSABLE).unwrap_or_default() {
+    for el in nothrow::select_all(dialog, FOCUSABLE) {
         if let Some(e) = el.dyn_into::<HtmlElement>().ok().filter(|e| e.offset_parent().is_some()) {
             out.push(e);
         }

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document, Element};
 
 use super::dom::{self, append, el};
-use crate::browser::{js, nothrow, Context, DomError};
+use crate::browser::{nothrow, Context, DomError};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
@@ -25,11 +25,10 @@ fn service_of(config: &Config, iframe: &Element) -> Option<String> {
 }
 
 /// Removes every placeholder (to draw them again in another language).
-pub fn clear(doc: &Document) -> Result<(), DomError> {
-    for b in js::select_all(doc, &cat(&["[", MARK, "]"])).context("find placeholders")? {
+pub fn clear(doc: &Document) {
+    for b in nothrow::select_all(doc, &cat(&["[", MARK, "]"])) {
         b.remove();
     }
-    Ok(())
 }
 
 pub fn sync(
@@ -41,7 +40,7 @@ pub fn sync(
     on_grant: impl Fn(String) + Clone + 'static,
 ) -> Result<(), DomError> {
     // Boxes whose iframe may now load go away, and the iframe shows.
-    for b in js::select_all(doc, &cat(&["[", MARK, "]"])).context("find placeholders")? {
+    for b in nothrow::select_all(doc, &cat(&["[", MARK, "]"])) {
         let frame = b.next_element_sibling();
         let still_blocked = frame
             .as_ref()
@@ -54,7 +53,7 @@ pub fn sync(
             b.remove();
         }
     }
-    for frame in js::select_all(doc, "iframe[data-src][data-category]").context("find gated iframes")? {
+    for frame in nothrow::select_all(doc, "iframe[data-src][data-category]") {
         let Some(service) = service_of(config, &frame) else { continue };
         if decide::may_run_service(config, consent, &service)
             || frame.previous_element_sibling().is_some_and(|p| p.has_attribute(MARK))

@@ -49,7 +49,7 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
     }
     let config = Config::parse(config_text)
         .map_err(|e| JsError::new(&cat(&["invalid config, no gated script will run:\n", &e.describe()])))?;
-    let doc = page::document().map_err(js_error)?;
+    let doc = page::document();
     let cookie_value = cookie::read(&doc, &config.cookie.name).unwrap_or_else(|e| {
         page::warn(&cat(&[&e.describe(), "; asking for consent again"]));
         None

@@ -15,7 +15,7 @@ const DEMO: &str = include_str!("../www/accord-config.json");
 const ID: &str = "3f2b8c1e-9a4d-4c6e-8f00-123456789abc";
 
 fn fixture(html: &str) -> Element {
-    let doc = page::document().unwrap();
+    let doc = page::document();
     let div = doc.create_element("div").unwrap();
     div.set_inner_html(html);
     doc.body().unwrap().append_child(&div).unwrap();
@@ -42,7 +42,7 @@ async fn gated_scripts_run_in_document_order_only_when_allowed() {
         r#"<script type="text/plain" data-category="necessary">__order.push('necessary')</script>"#,
         r#"<script type="text/plain" data-category="nope" id="u">__order.push('unknown')</script>"#,
     ));
-    let doc = page::document().unwrap();
+    let doc = page::document();
     let config = Config::parse(DEMO).unwrap();
     let consent = Consent::new(&config, &Choice::Categories(vec!["analytics".into()]), ID.into(), 1).unwrap();
 
@@ -77,7 +77,7 @@ async fn nothing_but_required_runs_without_a_choice() {
         r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>"#,
         r#"<script type="text/plain" data-category="necessary">__order.push('necessary')</script>"#,
     ));
-    let doc = page::document().unwrap();
+    let doc = page::document();
     let config = Config::parse(DEMO).unwrap();
     let runnable = gate::take_runnable(&doc, &config, None);
     gate::run_in_order(doc, runnable).await;
@@ -87,7 +87,7 @@ async fn nothing_but_required_runs_without_a_choice() {
 
 #[wasm_bindgen_test]
 fn the_consent_cookie_round_trips() {
-    let doc = page::document().unwrap();
+    let doc = page::document();
     let attrs = cookie::Attributes { max_age_s: 60, domain: None, secure: false };
     cookie::write(&doc, "accord_test", "1.1.5.x.a+b", &attrs).unwrap();
     assert_eq!(cookie::read(&doc, "accord_test").unwrap().as_deref(), Some("1.1.5.x.a+b"));
@@ -112,7 +112,7 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     assert_eq!(accord::api::consent(), JsValue::NULL);
 
     assert!(accord::api::boot(DEMO, None).unwrap(), "no choice yet: boot says it shows the banner");
-    let host = page::document().unwrap().get_element_by_id("accord").unwrap();
+    let host = page::document().get_element_by_id("accord").unwrap();
     let root = host.shadow_root().expect("an open shadow root");
     for hook in ["banner", "accept-all", "reject-all", "preferences"] {
         assert!(root.query_selector(&format!("[data-accord=\"{hook}\"]")).unwrap().is_some(), "no {hook}");
@@ -133,7 +133,7 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
     assert_eq!(order(), ["analytics"]);
 
-    let stored = cookie::read(&page::document().unwrap(), "accord_consent").unwrap().expect("the choice is stored");
+    let stored = cookie::read(&page::document(), "accord_consent").unwrap().expect("the choice is stored");
     let decoded = Consent::decode(&stored).unwrap();
     assert_eq!(decoded.granted.len(), 4);
     let consent = accord::api::consent();

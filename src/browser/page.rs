@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Window};
 
-use super::{Context, DomError};
 use crate::message::cat;
 
 #[wasm_bindgen]
@@ -16,6 +15,9 @@ extern "C" {
     /// lazy cells behind it were 769 B of the total's gzip -9, 2026-11-30.)
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: Window;
+    /// The page's `document`: a page always has one.
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Document;
     /// The page's `crypto`; reading it does not throw.
     #[wasm_bindgen(thread_local_v2, js_name = crypto)]
     static CRYPTO: web_sys::Crypto;
@@ -43,8 +45,8 @@ pub fn window() -> Window {
     GLOBAL.with(Window::clone)
 }
 
-pub fn document() -> Result<Document, DomError> {
-    window().document().context("find the document")
+pub fn document() -> Document {
+    DOCUMENT.with(Document::clone)
 }
 
 /// Milliseconds since the Unix epoch.

@@ -54,7 +54,7 @@ pub async fn download() -> Result<(), DomError> {
     let all = receipts::list().await?;
     let text = nothrow::json(&all, 2);
     let url = nothrow::blob_url(&text, "application/json");
-    let doc = page::document()?;
+    let doc = page::document();
     let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");
     link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
     nothrow::revoke_object_url(&url);

@@ -7,7 +7,7 @@ use web_sys::{Document, Element};
 
 use super::dom::{append, el};
 use crate::browser::js::{get, read_strings, text};
-use crate::browser::{nothrow, page, receipts, Context, DomError};
+use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
 use crate::message::joined;
@@ -56,7 +56,8 @@ pub async fn download() -> Result<(), DomError> {
     let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document();
     let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");
-    link.dyn_ref::<web_sys::HtmlElement>().context("download the records")?.click();
+    // An `a` element (made by `el`, as every element of the UI).
+    link.unchecked_ref::<web_sys::HtmlElement>().click();
     nothrow::revoke_object_url(&url);
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use web_sys::Document;
 
-use super::{cookie, js, nothrow, page, DomError};
+use super::{cookie, js, page, receipts, DomError};
 use crate::config::{glob_matches, Config, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::decide;
@@ -45,10 +45,12 @@ pub fn refused(doc: &Document, config: &Config, consent: &Consent) -> Result<Vec
                 }
                 TrackerKind::LocalStorage => {
                     let Some(storage) = storage else { continue };
-                    // Its keys are the storage object's own properties.
+                    // Its keys are the storage object's own properties. Accord's own (choices
+                    // waiting for their receipt) is not a service's, whatever its pattern.
                     for key in js::read_strings(&js_sys::Object::keys(storage)) {
-                        if glob_matches(&rule.name, &key) {
-                            nothrow::remove_item(storage, &key);
+                        if glob_matches(&rule.name, &key) && key != receipts::UNSIGNED {
+                            // (Its methods can throw: a page may replace them.)
+                            let _ = storage.remove_item(&key);
                             erased.insert(key);
                         }
                     }
@@ -77,7 +79,7 @@ impl Present {
             host: js::text(&location, "hostname"),
             paths: paths(&js::text(&location, "pathname")),
             cookies: cookie::pairs(doc)?,
-            storage: window.local_storage().ok().flatten(),
+            storage: page::local_storage(),
         })
     }
 }

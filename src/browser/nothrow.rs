@@ -77,12 +77,6 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn text(this: &Response) -> js_sys::Promise;
 
-    /// Once a page's `localStorage` is had (reading it can throw, and keeps web-sys's
-    /// catching getter), `removeItem` does not throw.
-    type Storage;
-    #[wasm_bindgen(method, js_name = removeItem)]
-    fn remove_item(this: &Storage, key: &str);
-
     /// `createElement` throws only for a name that is not valid; these are literals.
     type Doc;
     #[wasm_bindgen(method, js_name = createElement)]
@@ -196,11 +190,6 @@ pub fn error(request: &web_sys::IdbRequest) -> JsValue {
 /// The promise of `response`'s body as text.
 pub fn body_text(response: &web_sys::Response) -> js_sys::Promise {
     response.unchecked_ref::<Response>().text()
-}
-
-/// Removes `key` from `storage`.
-pub fn remove_item(storage: &web_sys::Storage, key: &str) {
-    storage.unchecked_ref::<Storage>().remove_item(key);
 }
 
 /// A new element called `tag`, a literal.

@@ -49,6 +49,11 @@ pub fn document() -> Document {
     DOCUMENT.with(Document::clone)
 }
 
+/// The page's localStorage, when it may be used (reading it throws where it is blocked).
+pub fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
 use crate::message::{cat, decimal, first_chars, Describe};
-use crate::receipt::{self, b64, Facts, Method};
+use crate::receipt::{self, b64, unsigned, Facts, Method};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
 
@@ -67,8 +67,15 @@ pub struct Choice {
     pub gpc: bool,
 }
 
-/// Signs and stores a receipt for `choice`, then delivers what is pending.
+/// Signs and stores a receipt for `choice`, then delivers what is pending. The choice is
+/// first kept in localStorage (see [`unsigned`]), so that it is signed at the next page view
+/// should this one end first.
 pub fn issue(choice: Choice) {
+    if let Some(storage) = page::local_storage() {
+        // (Storage that is full or blocked keeps nothing: the receipt is signed as before,
+        // unless the page ends first.)
+        let _ = storage.set_item(UNSIGNED, &unsigned::line(&choice.consent, choice.method, &choice.lang, choice.gpc));
+    }
     let endpoint = choice.config.receipt_endpoint.clone();
     enqueue(sign_and_store(choice));
     if let Some(endpoint) = endpoint {
@@ -76,10 +83,34 @@ pub fn issue(choice: Choice) {
     }
 }
 
-/// Delivers what earlier page views left pending.
-pub fn flush(config: &Config) {
+/// Signs the choice an earlier page view made but could not sign (it ended first), then
+/// delivers what earlier page views left pending.
+pub fn flush(config: &Rc<Config>) {
+    if let Some(kept) = page::local_storage().and_then(|s| s.get_item(UNSIGNED).ok().flatten()) {
+        match unsigned::read_line(&kept) {
+            Some(u) => enqueue(sign_and_store(Choice { config: config.clone(), consent: u.consent, lang: u.lang, method: u.method, gpc: u.gpc })),
+            None => {
+                page::warn(&cat(&["localStorage's ", UNSIGNED, " is not a choice Accord kept, and is dropped: ", first_chars(&kept, 200)]));
+                // Unreadable, so forgotten whatever the id.
+                signed("");
+            }
+        }
+    }
     if let Some(endpoint) = config.receipt_endpoint.clone() {
         enqueue(deliver(endpoint));
+    }
+}
+
+/// Where choices wait for their receipt (see [`unsigned`]).
+pub const UNSIGNED: &str = "accord_unsigned";
+
+/// Forgets the kept choice if it is `id`'s (whose receipt is stored now), or is not one.
+fn signed(id: &str) {
+    if let Some(storage) = page::local_storage() {
+        let kept = storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default();
+        if unsigned::read_line(&kept).is_none_or(|u| u.consent.id == id) {
+            let _ = storage.remove_item(UNSIGNED);
+        }
     }
 }
 
@@ -88,6 +119,11 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     let db = idb::open().await?;
     let key = webcrypto::visitor_key(&db).await?;
     let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
+    if stored.iter().any(|r| text(&r, "id") == consent.id) {
+        // Signed already (its page view ended after storing it, before forgetting it).
+        signed(&consent.id);
+        return Ok(());
+    }
     let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
     let prev = match &last {
         Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
@@ -122,6 +158,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     set(&record, "categories", &js::strings(consent.granted.as_slice()));
     set(&record, "services", &js::strings(consent.services.as_slice()));
     idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;
+    signed(&consent.id);
     if config.receipt_endpoint.is_some() {
         OLDEST.with(|oldest| {
             oldest.borrow_mut().get_or_insert(jws);

@@ -5,6 +5,7 @@
 
 pub mod b64;
 pub mod canon;
+pub mod unsigned;
 
 use crate::config::json::Json;
 use crate::config::{Category, Config, Service, Text, TrackerKind};

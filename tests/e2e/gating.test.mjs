@@ -166,24 +166,32 @@ test('withdrawal deletes the refused services\' cookies on the host and the pare
   await resolver.close();
 });
 
-test('Accept all reads no localStorage and the cookies only to check its own, when no refused service declares any', async () => {
-  // Each read asks the browser process, and the click that accepts would wait for it.
+test('Accept all asks the browser process for nothing new: its own cookie read back, and localStorage (loaded at start) for the choice kept until signed', async () => {
+  // A first read of the cookies or of localStorage asks the browser process, and the click
+  // that accepts would wait for it. The cookie is read back once, to check it was stored.
+  // localStorage keeps the choice until its receipt is signed; Accord reads it at start (for
+  // a choice an earlier page view left unsigned), so the click does not load it.
   const context = await browser.newContext();
   const { page } = await openPage(context);
   // The demo's Accept all leaves out what needs separate consent, which declares cookies.
   await withConfig(page, (config) => { config.accept_all_includes_separate = true; });
-  await visit(page, '/en/');
-  await page.waitForFunction(() => window.__accord.state === 'ready');
-  const reads = await page.evaluate(() => {
-    const counts = { cookie: 0, localStorage: 0 };
+  await page.addInitScript(() => {
+    const counts = { cookie: 0, localStorage: 0, storageBeforeReady: 0 };
+    window.__reads = counts;
+    addEventListener('accord:ready', () => { counts.storageBeforeReady = counts.localStorage; });
     const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
     Object.defineProperty(Document.prototype, 'cookie', { configurable: true, set: cookie.set, get() { counts.cookie += 1; return cookie.get.call(this); } });
     const storage = Object.getOwnPropertyDescriptor(window, 'localStorage');
     Object.defineProperty(window, 'localStorage', { configurable: true, get() { counts.localStorage += 1; return storage.get.call(this); } });
-    window.Accord.acceptAll();
-    return counts;
   });
-  assert.deepEqual(reads, { cookie: 1, localStorage: 0 });
+  await visit(page, '/en/');
+  await page.waitForFunction(() => window.__accord.state === 'ready');
+  const reads = await page.evaluate(() => {
+    const before = { ...window.__reads };
+    window.Accord.acceptAll();
+    return { cookie: window.__reads.cookie - before.cookie, localStorage: window.__reads.localStorage - before.localStorage, atStart: before.storageBeforeReady };
+  });
+  assert.deepEqual(reads, { cookie: 1, localStorage: 1, atStart: 1 });
   assert.match(await page.evaluate(() => document.cookie), /accord_consent=/, 'the choice is stored');
   await context.close();
 });

@@ -101,6 +101,51 @@ test('each choice is a JWS that jose verifies with the embedded key; tampering a
   await context.close();
 });
 
+test('a choice whose page reloads at once, on accord:consent, still gets its receipt, signed at the next page view', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  // The site reloads as soon as the visitor chooses (a common way to start what was allowed):
+  // the receipt's signing, which waits for IndexedDB and WebCrypto, has not ended by then.
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem('reloaded')) return;
+    addEventListener('accord:consent', () => { sessionStorage.setItem('reloaded', '1'); location.reload(); });
+  });
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  await page.waitForFunction(() => sessionStorage.getItem('reloaded') && window.__accord.state === 'ready');
+  const [record] = await receiptCount(page, 1);
+  const consent = await page.evaluate(() => window.Accord.consent());
+  assert.equal(record.id, consent.id, 'the receipt is for the choice made before the reload');
+  const { payload } = await compactVerify(record.jws, await importJWK(decodeProtectedHeader(record.jws).jwk, 'ES256'));
+  const body = JSON.parse(new TextDecoder().decode(payload));
+  assert.equal(body.collectionMethod, 'banner');
+  assert.equal(body.language, 'en');
+  assert.equal(body.consentTimestamp, Math.floor(Date.parse(consent.timestamp) / 1000), 'stamped with the time of the choice');
+  assert.deepEqual(body.accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences']);
+  await page.waitForFunction(() => localStorage.getItem('accord_unsigned') === null, null, { timeout: 5000 }); // nothing kept once signed
+  // Another page view signs nothing again.
+  await visit(page, '/en/');
+  await page.waitForTimeout(500);
+  assert.equal((await receipts(page)).length, 1);
+  await context.close();
+});
+
+test('a kept choice that does not read back is reported and dropped; the page works', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.addInitScript(() => { if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1'); localStorage.setItem('accord_unsigned', 'banner|0|en|<img src=x onerror=alert(1)>'); } });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.ok(warnings.some((w) => w.includes('accord_unsigned') && w.includes('<img src=x')), warnings.join('\n'));
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
+  assert.equal((await receipts(page)).length, 0, 'no receipt for something never chosen');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await receiptCount(page, 1);
+  await context.close();
+});
+
 test('the private key cannot be exported, and stays the same across page views', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -73,8 +73,7 @@ struct Present {
 
 impl Present {
     fn read(doc: &Document) -> Result<Present, DomError> {
-        let window = page::window();
-        let location = window.location();
+        let location = page::window().location();
         Ok(Present {
             host: js::text(&location, "hostname"),
             paths: paths(&js::text(&location, "pathname")),

@@ -33,10 +33,8 @@ pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Ele
     node
 }
 
-/// Sets one attribute.
-pub fn set(node: &Element, name: &str, value: &str) {
-    nothrow::set_attribute(node, name, value);
-}
+/// Sets one attribute (its name a literal of this crate).
+pub use crate::browser::nothrow::set_attribute as set;
 
 /// Shows or hides `node` (its `hidden` attribute).
 pub fn show(node: &Element, visible: bool) {

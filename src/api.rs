@@ -64,8 +64,8 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
     let ui = Ui::mount(&doc, sheet, config.clone(), &lang, gpc, on_action).map_err(js_error)?;
     let consent = stored.consent().cloned();
     match &consent {
-        Some(consent) => ui.chosen(consent).map_err(js_error)?,
-        None => ui.show_banner().map_err(js_error)?,
+        Some(consent) => ui.chosen(consent),
+        None => ui.show_banner(),
     }
     APP.with(|app| {
         *app.borrow_mut() = Some(App {
@@ -90,16 +90,10 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
 pub fn start() -> Result<(), JsError> {
     let App { doc, config, consent, ui, .. } = app()?;
     run_gated(&doc, &config, consent.as_ref());
-    report(ui.placeholders());
+    ui.placeholders();
     receipts::flush(&config);
     page::emit("accord:ready", &consent_js(&config, consent.as_ref()));
     Ok(())
-}
-
-fn report(result: Result<(), DomError>) {
-    if let Err(e) = result {
-        page::error(&e.describe());
-    }
 }
 
 fn on_action(action: Action) {
@@ -149,7 +143,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     // (so still before the next paint). The receipt is issued even if something below fails.
     run_gated(&doc, &config, Some(&consent));
     receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
-    ui.chosen(&consent).map_err(js_error)?;
+    ui.chosen(&consent);
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
         page::error(&e.describe());
         Vec::new()
@@ -157,7 +151,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     page::consent_mode_update(&consent_mode::state(&config, Some(&consent)));
     let (change, reload) = change_js(before.as_ref(), &consent, &erased);
     if reload {
-        report(ui.offer_reload());
+        ui.offer_reload();
     }
     page::emit("accord:consent", &consent_js(&config, Some(&consent)));
     page::emit("accord:change", &change);
@@ -341,10 +335,10 @@ pub fn resync() -> Result<(), JsError> {
     })?;
     match &stored {
         Some(consent) => {
-            ui.chosen(consent).map_err(js_error)?;
+            ui.chosen(consent);
             let _ = erase::refused(&doc, &config, consent);
         }
-        None => ui.show_banner().map_err(js_error)?,
+        None => ui.show_banner(),
     }
     page::consent_mode_update(&consent_mode::state(&config, stored.as_ref()));
     run_gated(&doc, &config, stored.as_ref());
@@ -355,15 +349,15 @@ pub fn resync() -> Result<(), JsError> {
 /// Shows the banner again, so the visitor can change the choice.
 #[wasm_bindgen]
 pub fn show() -> Result<(), JsError> {
-    let ui = app()?.ui;
-    ui.show_banner().map_err(js_error)
+    app()?.ui.show_banner();
+    Ok(())
 }
 
 /// Opens the preference panel with the current choice.
 #[wasm_bindgen(js_name = showPreferences)]
 pub fn show_preferences() -> Result<(), JsError> {
-    let ui = app()?.ui;
-    ui.show_panel().map_err(js_error)
+    app()?.ui.show_panel();
+    Ok(())
 }
 
 /// The current choice as `{id, timestamp, revision, categories: {id: bool}, services: {id: bool}}`, or null.

@@ -108,7 +108,7 @@ impl Ui {
             pending: None,
         };
         let ui = Ui(Rc::new(Inner { doc: doc.clone(), root, frame, sheet, config, gpc, state: RefCell::new(state), on_action: Box::new(on_action) }));
-        ui.render()?;
+        ui.render();
         ui.listen();
         Ok(ui)
     }
@@ -116,7 +116,7 @@ impl Ui {
     /// (Re)builds everything in the current language, keeping the panel's switches as they were.
     /// The panel itself is built only once it has been opened (see [`Ui::ensure_panel`]): most
     /// visitors never open it, and the banner shows sooner without it.
-    fn render(&self) -> Result<(), DomError> {
+    fn render(&self) {
         let inner = &self.0;
         let with_panel = self.part("panel").is_some();
         let switches = if with_panel { self.switches_on() } else { None };
@@ -140,24 +140,26 @@ impl Ui {
         inner.frame.set_text_content(None);
         append(&inner.frame, &[&shell]);
         if with_panel {
-            self.ensure_panel()?;
+            self.ensure_panel();
         }
         if let Some((categories, services)) = switches {
             self.set_switches(&categories, &services);
         }
-        self.apply_visibility()
+        self.apply_visibility();
     }
 
-    /// Builds the panel, hidden, after the banner, unless it is there already.
-    fn ensure_panel(&self) -> Result<(), DomError> {
+    /// Builds the panel, hidden, after the banner, unless it is there already. (Were the
+    /// banner gone, taken out of the shadow root by the page, the panel goes at the end.)
+    fn ensure_panel(&self) {
         if self.part("panel").is_some() {
-            return Ok(());
+            return;
         }
-        let banner = self.part("banner").context("find the banner")?;
         let texts = self.0.state.borrow().texts.clone();
         let panel = build::panel(&self.0.doc, &self.0.config, &texts);
-        nothrow::after(&banner, &panel);
-        Ok(())
+        match self.part("banner") {
+            Some(banner) => nothrow::after(&banner, &panel),
+            None => nothrow::append(&self.0.frame, &panel),
+        }
     }
 
     fn part(&self, hook: &str) -> Option<Element> {
@@ -212,7 +214,7 @@ impl Ui {
     }
 
     /// Shows what the state says is open; hides the rest.
-    fn apply_visibility(&self) -> Result<(), DomError> {
+    fn apply_visibility(&self) {
         let (open, pending, chosen) = {
             let st = self.0.state.borrow();
             (st.open, st.pending.is_some(), st.consent.is_some())
@@ -231,11 +233,10 @@ impl Ui {
                 dom::show(&part, visible);
             }
         }
-        Ok(())
     }
 
     /// Opens the banner or the panel, remembering where focus was, and moves focus into it.
-    fn open(&self, what: Open) -> Result<(), DomError> {
+    fn open(&self, what: Open) {
         {
             let mut st = self.0.state.borrow_mut();
             if st.open == Open::Nothing {
@@ -249,12 +250,12 @@ impl Ui {
             st.pending = None;
         }
         if what == Open::Panel {
-            self.ensure_panel()?;
+            self.ensure_panel();
             let consent = self.0.state.borrow().consent.clone();
             let (categories, services) = consent.map(|c| (c.granted, c.services)).unwrap_or_default();
             self.set_switches(&categories, &services);
         }
-        self.apply_visibility()?;
+        self.apply_visibility();
         if what == Open::Panel {
             focus(self.part("panel"));
             self.show_records();
@@ -268,7 +269,6 @@ impl Ui {
                 }
             });
         }
-        Ok(())
     }
 
     /// Fills the panel's records list (read from IndexedDB, so later).
@@ -283,30 +283,28 @@ impl Ui {
     }
 
     /// Closes everything and gives focus back to where it was.
-    fn close_all(&self) -> Result<(), DomError> {
+    fn close_all(&self) {
         let back = {
             let mut st = self.0.state.borrow_mut();
             st.open = Open::Nothing;
             st.pending = None;
             st.return_focus.take()
         };
-        self.apply_visibility()?;
+        self.apply_visibility();
         if let Some(el) = back.filter(|e| e.is_connected()) {
             nothrow::focus(&el);
         }
-        Ok(())
     }
 
     /// Esc or the close button on the panel: never a choice. Without a choice yet, the banner
     /// comes back, since the visitor still has to decide.
-    fn close_panel(&self) -> Result<(), DomError> {
+    fn close_panel(&self) {
         if self.0.state.borrow().consent.is_some() {
             return self.close_all();
         }
         self.0.state.borrow_mut().open = Open::Banner;
-        self.apply_visibility()?;
+        self.apply_visibility();
         focus(self.part("preferences"));
-        Ok(())
     }
 
     /// The language shown now.
@@ -320,32 +318,32 @@ impl Ui {
     }
 
     /// Shows the first layer.
-    pub fn show_banner(&self) -> Result<(), DomError> {
+    pub fn show_banner(&self) {
         self.open(Open::Banner)
     }
 
     /// Opens the preference panel, its switches set from the choice that holds.
-    pub fn show_panel(&self) -> Result<(), DomError> {
+    pub fn show_panel(&self) {
         self.open(Open::Panel)
     }
 
     /// A choice holds (made now, or read at start): remember it and close.
-    pub fn chosen(&self, consent: &Consent) -> Result<(), DomError> {
+    pub fn chosen(&self, consent: &Consent) {
         self.0.state.borrow_mut().consent = Some(consent.clone());
-        self.close_all()?;
+        self.close_all();
         self.placeholders()
     }
 
     /// After a withdrawal: scripts that ran cannot be unloaded, so offer a reload.
-    pub fn offer_reload(&self) -> Result<(), DomError> {
-        let notice = self.part("reload").context("find the reload notice")?;
-        dom::show(&notice, true);
-        Ok(())
+    pub fn offer_reload(&self) {
+        if let Some(notice) = self.part("reload") {
+            dom::show(&notice, true);
+        }
     }
 
     /// Puts a click-to-load placeholder before each gated iframe that may not load, and takes
     /// away those whose iframe may now load.
-    pub fn placeholders(&self) -> Result<(), DomError> {
+    pub fn placeholders(&self) {
         let (texts, consent) = {
             let st = self.0.state.borrow();
             (st.texts.clone(), st.consent.clone())
@@ -353,15 +351,15 @@ impl Ui {
         let ui = self.clone();
         placeholder::sync(&self.0.doc, &self.0.config, consent.as_ref(), &texts, &self.0.sheet, move |service| {
             ui.report(Action::GrantService(service));
-        })
+        });
     }
 
     fn report(&self, action: Action) {
         (self.0.on_action)(action);
     }
 
-    fn on_click(&self, target: &Element) -> Result<(), DomError> {
-        let Some(control) = nothrow::closest(target, "[data-accord]") else { return Ok(()) };
+    fn on_click(&self, target: &Element) {
+        let Some(control) = nothrow::closest(target, "[data-accord]") else { return };
         match control.get_attribute("data-accord").as_deref() {
             Some("accept-all") => self.report(Action::AcceptAll),
             Some("reject-all") => self.report(Action::RejectAll),
@@ -369,10 +367,10 @@ impl Ui {
                 let (categories, services) = self.switches_on().unwrap_or_default();
                 self.report(Action::Save { categories: categories.into_vec(), services: services.into_vec() });
             }
-            Some("preferences") | Some("floating") => self.open(Open::Panel)?,
-            Some("close") => self.close_panel()?,
-            Some("confirm-yes") => self.settle_pending(true)?,
-            Some("confirm-no") => self.settle_pending(false)?,
+            Some("preferences") | Some("floating") => self.open(Open::Panel),
+            Some("close") => self.close_panel(),
+            Some("confirm-yes") => self.settle_pending(true),
+            Some("confirm-no") => self.settle_pending(false),
             Some("reload-now") => {
                 let _ = crate::browser::page::window().location().reload();
             }
@@ -386,31 +384,30 @@ impl Ui {
             }
             _ => {}
         }
-        Ok(())
     }
 
-    fn on_change(&self, target: &Element) -> Result<(), DomError> {
+    fn on_change(&self, target: &Element) {
         // By tag name, not by `instanceof` (an import each): the UI's elements are Accord's own.
         let tag = js::text(target, "tagName");
         if tag == "SELECT" {
             let lang = js::text(target, "value");
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
-                self.render()?;
+                self.render();
                 placeholder::clear(&self.0.doc);
-                self.placeholders()?;
+                self.placeholders();
                 focus(self.part("language"));
             }
-            return Ok(());
+            return;
         }
         if tag != "INPUT" {
-            return Ok(());
+            return;
         }
         let input: &HtmlInputElement = target.unchecked_ref();
         let (kind, id) = match (input.get_attribute("data-category"), input.get_attribute("data-service")) {
             (Some(id), _) => ("category", id),
             (_, Some(id)) => ("service", id),
-            _ => return Ok(()),
+            _ => return,
         };
         let separate = match kind {
             "category" => self.0.config.category(&id).is_some_and(|c| c.separate_consent),
@@ -422,7 +419,6 @@ impl Ui {
             return self.ask_separately(kind, id);
         }
         self.cascade(kind, &id, input.checked());
-        Ok(())
     }
 
     /// Keeps categories and their services consistent: a category switched on turns on its
@@ -450,7 +446,7 @@ impl Ui {
         }
     }
 
-    fn ask_separately(&self, kind: &'static str, id: String) -> Result<(), DomError> {
+    fn ask_separately(&self, kind: &'static str, id: String) {
         let config = &self.0.config;
         let lang = self.0.state.borrow().texts.lang.clone();
         let (title, description) = match kind {
@@ -465,14 +461,13 @@ impl Ui {
             detail.set_text_content(description.map(|d| d.get(&lang)));
         }
         self.0.state.borrow_mut().pending = Some((kind, id));
-        self.apply_visibility()?;
+        self.apply_visibility();
         focus(self.part("confirm"));
-        Ok(())
     }
 
-    fn settle_pending(&self, agreed: bool) -> Result<(), DomError> {
-        let Some((kind, id)) = self.0.state.borrow_mut().pending.take() else { return Ok(()) };
-        self.apply_visibility()?;
+    fn settle_pending(&self, agreed: bool) {
+        let Some((kind, id)) = self.0.state.borrow_mut().pending.take() else { return };
+        self.apply_visibility();
         let input = self.input(kind, &id);
         if agreed {
             if let Some(input) = &input {
@@ -481,7 +476,6 @@ impl Ui {
             self.cascade(kind, &id, true);
         }
         focus(input.map(Element::from));
-        Ok(())
     }
 
     /// The dialog that has the keyboard now, and whether it is modal (traps focus).
@@ -495,7 +489,7 @@ impl Ui {
         }
     }
 
-    fn on_key(&self, event: &KeyboardEvent) -> Result<(), DomError> {
+    fn on_key(&self, event: &KeyboardEvent) {
         let key = js::text(event, "key");
         if key == "Escape" {
             let (open, pending) = {
@@ -510,14 +504,14 @@ impl Ui {
                 event.prevent_default();
                 return self.close_panel();
             }
-            return Ok(());
+            return;
         }
         if key != "Tab" {
-            return Ok(());
+            return;
         }
-        let Some((dialog, true)) = self.active_dialog() else { return Ok(()) };
+        let Some((dialog, true)) = self.active_dialog() else { return };
         let focusables = visible_focusables(&dialog);
-        let (Some(first), Some(last)) = (focusables.first(), focusables.last()) else { return Ok(()) };
+        let (Some(first), Some(last)) = (focusables.first(), focusables.last()) else { return };
         let active = self.0.root.active_element();
         let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)) && a != &dialog);
         let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
@@ -534,7 +528,6 @@ impl Ui {
             event.prevent_default();
             nothrow::focus(target);
         }
-        Ok(())
     }
 
     fn listen(&self) {
@@ -543,7 +536,11 @@ impl Ui {
         let ui = self.clone();
         let clicked_or_changed = move |e: web_sys::Event| {
             if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                report_error(if js::text(&e, "type") == "click" { ui.on_click(&target) } else { ui.on_change(&target) });
+                if js::text(&e, "type") == "click" {
+                    ui.on_click(&target)
+                } else {
+                    ui.on_change(&target)
+                }
             }
         };
         on(self.0.root.as_ref(), &["click", "change"], clicked_or_changed);
@@ -553,13 +550,13 @@ impl Ui {
         let ui = self.clone();
         on(self.0.doc.as_ref(), &["keydown", "click"], move |e: web_sys::Event| {
             if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
-                report_error(ui.on_key(key));
+                ui.on_key(key);
                 return;
             }
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
             if nothrow::closest(&target, "[data-accord-open]").is_some() {
                 e.prevent_default();
-                report_error(ui.open(Open::Panel));
+                ui.open(Open::Panel);
             }
         });
     }

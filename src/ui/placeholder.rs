@@ -6,12 +6,12 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document, Element};
 
 use super::dom::{self, append, el};
-use crate::browser::{nothrow, Context, DomError};
+use crate::browser::{nothrow, page, Context};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
 use crate::i18n::{Key, Texts};
-use crate::message::cat;
+use crate::message::{cat, Describe};
 
 const MARK: &str = "data-accord-placeholder";
 
@@ -38,7 +38,7 @@ pub fn sync(
     t: &Texts,
     sheet: &CssStyleSheet,
     on_grant: impl Fn(String) + Clone + 'static,
-) -> Result<(), DomError> {
+) {
     // Boxes whose iframe may now load go away, and the iframe shows.
     for b in nothrow::select_all(doc, &cat(&["[", MARK, "]"])) {
         let frame = b.next_element_sibling();
@@ -61,18 +61,23 @@ pub fn sync(
             continue;
         }
         let name = config.service(&service).map_or(service.as_str(), |s| s.name.as_str());
-        let host = build(doc, &frame, name, t, sheet)?;
+        let (host, root) = build(doc, &frame, name, t, sheet);
+        // The page's iframe: `before` throws only where nothing can go before it (its parent
+        // a document). That one is reported and left blocked; the others go on.
+        if let Err(e) = frame.before_with_node_1(&host).context("insert a placeholder") {
+            page::error(&e.describe());
+            continue;
+        }
         let grant = on_grant.clone();
         let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
-        nothrow::listen(&host.shadow_root().context("open a placeholder")?.into(), "click", handler.as_ref());
+        nothrow::listen(&root, "click", handler.as_ref());
         handler.forget();
-        frame.before_with_node_1(&host).context("insert a placeholder")?;
         dom::show(&frame, false);
     }
-    Ok(())
 }
 
-fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyleSheet) -> Result<Element, DomError> {
+/// The placeholder's host element and its shadow root, which holds the card.
+fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyleSheet) -> (Element, JsValue) {
     let host = el(doc, "div", &[(MARK, "")], "");
     // Take the iframe's place: the same box, so the page does not jump when it loads.
     for name in ["width", "height"] {
@@ -91,5 +96,5 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
     let load = el(doc, "button|type=button|class=accord-btn|data-accord=load", &[], t.get(Key::ContextualLoad));
     append(&card, &[&title, &text, &load]);
     nothrow::append(&root, &card);
-    Ok(host)
+    (host, root.into())
 }

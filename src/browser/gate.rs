@@ -107,11 +107,7 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
         load_url(placeholder);
         return Ok(None);
     }
-    let script: HtmlScriptElement =
-        doc.create_element("script").context("create a script")?.dyn_into().map_err(|_| DomError {
-            action: "create a script",
-            detail: "not a script element".into(),
-        })?;
+    let script: HtmlScriptElement = nothrow::create_element(doc, "script").unchecked_into();
     for name in js::read_strings(&placeholder.get_attribute_names()) {
         let value = placeholder.get_attribute(&name).unwrap_or_default();
         match name.as_str() {

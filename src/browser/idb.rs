@@ -40,18 +40,17 @@ pub async fn open() -> Result<IdbDatabase, DomError> {
     let upgrade = {
         let request = request.clone();
         Closure::<dyn FnMut()>::new(move || {
-            if let Ok(db) = nothrow::result(&request).dyn_into::<IdbDatabase>() {
-                let _ = db.create_object_store(KEYS);
-                let _ = db.create_object_store(RECEIPTS);
-            }
+            // An open request's result is its database.
+            let db: IdbDatabase = nothrow::result(&request).unchecked_into();
+            let _ = db.create_object_store(KEYS);
+            let _ = db.create_object_store(RECEIPTS);
         })
     };
     request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
     let db = done(Ok(request.clone().into()), "open IndexedDB").await;
     request.set_onupgradeneeded(None);
     drop(upgrade);
-    let db = db?;
-    db.dyn_into::<IdbDatabase>().map_err(|_| DomError { action: "open IndexedDB", detail: "not a database".into() })
+    Ok(db?.unchecked_into())
 }
 
 fn store(db: &IdbDatabase, name: &str, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, DomError> {

@@ -583,8 +583,9 @@ fn report_error(result: Result<(), DomError>) {
 }
 
 fn focus(target: Option<Element>) {
-    if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        nothrow::focus(&el);
+    // The UI's own elements, all HTML.
+    if let Some(el) = target {
+        nothrow::focus(el.unchecked_ref());
     }
 }
 
@@ -593,7 +594,9 @@ fn focus(target: Option<Element>) {
 fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
     let mut out = Vec::new();
     for el in nothrow::select_all(dialog, FOCUSABLE) {
-        if let Some(e) = el.dyn_into::<HtmlElement>().ok().filter(|e| e.offset_parent().is_some()) {
+        // The UI's own elements, all HTML.
+        let e: HtmlElement = el.unchecked_into();
+        if e.offset_parent().is_some() {
             out.push(e);
         }
     }

@@ -4,7 +4,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{append, el, set};
+use super::dom::{add, append, el, set};
 use crate::browser::nothrow;
 use crate::config::{Category, Config, CookieRule, Layout, Service, TrackerKind};
 use crate::i18n::{self, Key, Texts};
@@ -39,13 +39,13 @@ pub fn banner(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element 
     let text = el(doc, "p|id=accord-text|class=accord-text", &[], t.get(Key::BannerText));
     if let Some(url) = &config.site.policy_url {
         nothrow::append_text(&text, " ");
-        append(&text, &[&el(doc, "a|class=accord-link", &[("href", url)], t.get(Key::PolicyLink))]);
+        add(&text, doc, "a|class=accord-link", &[("href", url)], t.get(Key::PolicyLink));
     }
     let controller = cat(&[t.get(Key::Controller), &config.site.controller]);
     let controller = el(doc, "p|class=accord-controller", &[], &controller);
     append(&banner, &[&title, &text]);
     if gpc {
-        append(&banner, &[&el(doc, "p|class=accord-text|data-accord=gpc", &[], t.get(Key::GpcHonoured))]);
+        add(&banner, doc, "p|class=accord-text|data-accord=gpc", &[], t.get(Key::GpcHonoured));
     }
     append(&banner, &[&controller, &choices(doc, t, ("preferences", Key::Customize))]);
     banner
@@ -61,7 +61,7 @@ pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Element {
     if config.languages.len() > 1 {
         append(&panel, &[&language_switcher(doc, config, t)]);
     }
-    append(&panel, &[&el(doc, "p|class=accord-text", &[], t.get(Key::PanelText))]);
+    add(&panel, doc, "p|class=accord-text", &[], t.get(Key::PanelText));
     let list = el(doc, "div|class=accord-categories", &[], "");
     for category in &config.categories {
         append(&list, &[&category_block(doc, config, t, category)]);
@@ -120,7 +120,7 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
     }
     append(&block, &[&head]);
     if let Some(description) = &category.description {
-        append(&block, &[&el(doc, "p|class=accord-description", &[], description.get(lang))]);
+        add(&block, doc, "p|class=accord-description", &[], description.get(lang));
     }
     if category.required {
         let why = el(doc, "p|class=accord-description", &[("id", &why_id)], t.get(Key::RequiredWhy));
@@ -130,7 +130,7 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
     if !services.is_empty() {
         let details = el(doc, "details|class=accord-services", &[], "");
         let summary = cat(&[t.get(Key::Services), " (", &decimal(services.len() as u64), ")"]);
-        append(&details, &[&el(doc, "summary", &[], &summary)]);
+        add(&details, doc, "summary", &[], &summary);
         for service in services {
             append(&details, &[&service_block(doc, t, service, locked_by)]);
         }
@@ -149,7 +149,7 @@ fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option
     }
     append(&block, &[&head]);
     if let Some(description) = &service.description {
-        append(&block, &[&el(doc, "p|class=accord-description", &[], description.get(lang))]);
+        add(&block, doc, "p|class=accord-description", &[], description.get(lang));
     }
     if !service.cookies.is_empty() {
         append(&block, &[&declarations(doc, t, service)]);
@@ -161,10 +161,10 @@ fn service_block(doc: &Document, t: &Texts, service: &Service, locked_by: Option
 fn declarations(doc: &Document, t: &Texts, service: &Service) -> Element {
     let wrap = el(doc, "div|class=accord-table-wrap", &[], "");
     let table = el(doc, "table|class=accord-table", &[], "");
-    append(&table, &[&el(doc, "caption|class=accord-visually-hidden", &[], &service.name)]);
+    add(&table, doc, "caption|class=accord-visually-hidden", &[], &service.name);
     let head_row = el(doc, "tr", &[], "");
     for &key in &[Key::Name, Key::Provider, Key::Purpose, Key::Duration, Key::Kind] {
-        append(&head_row, &[&el(doc, "th|scope=col", &[], t.get(key))]);
+        add(&head_row, doc, "th|scope=col", &[], t.get(key));
     }
     let thead = el(doc, "thead", &[], "");
     append(&thead, &[&head_row]);
@@ -195,7 +195,7 @@ fn declaration_row(doc: &Document, t: &Texts, service: &Service, rule: &CookieRu
     let purpose = rule.purpose.as_ref().map_or("", |p| p.get(lang));
     let duration = rule.duration.as_ref().map_or("", |d| d.get(lang));
     for cell in [rule.name.as_str(), &provider, purpose, duration, kind] {
-        append(&row, &[&el(doc, "td", &[], cell)]);
+        add(&row, doc, "td", &[], cell);
     }
     row
 }

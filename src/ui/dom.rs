@@ -33,6 +33,11 @@ pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Ele
     node
 }
 
+/// Appends a new element (see [`el`]) to `parent`.
+pub fn add(parent: &Element, doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) {
+    nothrow::append(parent, &el(doc, spec, attrs, text));
+}
+
 /// Sets one attribute (its name a literal of this crate).
 pub use crate::browser::nothrow::set_attribute as set;
 

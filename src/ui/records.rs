@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
-use super::dom::{append, el};
+use super::dom::{add, append, el};
 use crate::browser::js::{get, read_strings, text};
 use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
@@ -41,9 +41,9 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
             Key::RecordKept
         };
         let item = el(doc, "li|class=accord-record", &[("data-record", &text(&record, "id"))], "");
-        append(&item, &[&el(doc, "strong", &[], &when)]);
-        append(&item, &[&el(doc, "span", &[], &granted)]);
-        append(&item, &[&el(doc, "span|class=accord-description", &[], t.get(state))]);
+        add(&item, doc, "strong", &[], &when);
+        add(&item, doc, "span", &[], &granted);
+        add(&item, doc, "span|class=accord-description", &[], t.get(state));
         append(list, &[&item]);
     }
     Ok(())

@@ -22,7 +22,7 @@ pub struct PublicKey {
 
 impl PublicKey {
     pub fn to_json(&self) -> Json {
-        obj(vec![("crv", s("P-256")), ("kty", s("EC")), ("x", s(&self.x)), ("y", s(&self.y))])
+        Members::new().text("crv", "P-256").text("kty", "EC").text("x", &self.x).text("y", &self.y).done()
     }
 
     /// The RFC 7638 thumbprint input: the required members, sorted, no white space. Its
@@ -74,12 +74,31 @@ fn n(value: u64) -> Json {
     Json::Number(decimal(value))
 }
 
-fn obj(members: Vec<(&str, Json)>) -> Json {
-    let mut out = Vec::with_capacity(members.len());
-    for (k, v) in members {
-        out.push((k.to_string(), v));
+/// An object built one member at a time: a call per member, where a `vec!` of pairs was code
+/// for every pair at every place it was built.
+struct Members(Vec<(String, Json)>);
+
+impl Members {
+    fn new() -> Members {
+        Members(Vec::new())
     }
-    Json::Object(out)
+
+    fn put(mut self, key: &str, value: Json) -> Members {
+        self.0.push((key.to_string(), value));
+        self
+    }
+
+    fn text(self, key: &str, value: &str) -> Members {
+        self.put(key, s(value))
+    }
+
+    fn flag(self, key: &str, value: bool) -> Members {
+        self.put(key, Json::Bool(value))
+    }
+
+    fn done(self) -> Json {
+        Json::Object(self.0)
+    }
 }
 
 /// The ids of `items` (categories' or services') for which `keep` holds, as an array. Plain
@@ -114,12 +133,12 @@ fn service_id(sv: &Service) -> &String {
 pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
     let lang = facts.lang;
     let site = &config.site;
-    let mut controller = vec![("piiController", s(&site.controller)), ("onBehalf", Json::Bool(false))];
+    let mut controller = Members::new().text("piiController", &site.controller).flag("onBehalf", false);
     if let Some(contact) = &site.contact {
-        controller.push(("contact", s(contact)));
+        controller = controller.text("contact", contact);
     }
     if let Some(url) = &site.policy_url {
-        controller.push(("url", s(url)));
+        controller = controller.text("url", url);
     }
     let termination =
         cat(&["Until withdrawn (Privacy settings on the site) or after ", &decimal(config.cookie.expiry_days.into()), " days"]);
@@ -135,19 +154,19 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
             kinds.insert(kind_name(cookie.kind).to_string());
         }
         let third_party = service.provider.as_ref().is_some_and(|p| p != &site.controller);
-        let mut p = vec![
-            ("purpose", s(purpose)),
-            ("purposeCategory", Json::Array(vec![s(&service.category)])),
-            ("consentType", s("EXPLICIT")),
-            ("piiCategory", strings(kinds.as_slice())),
-            ("primaryPurpose", Json::Bool(true)),
-            ("termination", s(&termination)),
-            ("thirdPartyDisclosure", Json::Bool(third_party)),
-        ];
+        let mut p = Members::new()
+            .text("purpose", purpose)
+            .put("purposeCategory", Json::Array(vec![s(&service.category)]))
+            .text("consentType", "EXPLICIT")
+            .put("piiCategory", strings(kinds.as_slice()))
+            .flag("primaryPurpose", true)
+            .text("termination", &termination)
+            .flag("thirdPartyDisclosure", third_party);
         if let (true, Some(provider)) = (third_party, &service.provider) {
-            p.push(("thirdPartyName", s(provider)));
+            p = p.text("thirdPartyName", provider);
         }
-        services.push(obj(vec![("service", s(&service.name)), ("serviceId", s(&service.id)), ("purposes", Json::Array(vec![obj(p)]))]));
+        let purposes = Json::Array(vec![p.done()]);
+        services.push(Members::new().text("service", &service.name).text("serviceId", &service.id).put("purposes", purposes).done());
     }
 
     let mut sensitive = ids(&config.categories, category_id, &|c| c.separate_consent && consent.allows(&c.id));
@@ -155,39 +174,34 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
     let denied_categories = ids(&config.categories, category_id, &|c| !consent.allows(&c.id));
     let denied_services = ids(&config.services, service_id, &|sv| !consent.allows_service(&sv.id));
 
-    let accord = obj(vec![
-        ("configRevision", n(consent.revision)),
-        ("collectedBy", s(facts.method.name())),
-        (
-            "granted",
-            obj(vec![("categories", strings(consent.granted.as_slice())), ("services", strings(consent.services.as_slice()))]),
-        ),
-        (
-            "denied",
-            obj(vec![("categories", Json::Array(denied_categories)), ("services", Json::Array(denied_services))]),
-        ),
-        ("textsSha256", s(facts.texts_sha256)),
-        ("globalPrivacyControl", Json::Bool(facts.gpc)),
-        ("prev", facts.prev.map_or(Json::Null, s)),
-        ("timestampMs", n(consent.timestamp_ms)),
-    ]);
+    let pair = |categories: Json, services: Json| Members::new().put("categories", categories).put("services", services).done();
+    let accord = Members::new()
+        .put("configRevision", n(consent.revision))
+        .text("collectedBy", facts.method.name())
+        .put("granted", pair(strings(consent.granted.as_slice()), strings(consent.services.as_slice())))
+        .put("denied", pair(Json::Array(denied_categories), Json::Array(denied_services)))
+        .text("textsSha256", facts.texts_sha256)
+        .flag("globalPrivacyControl", facts.gpc)
+        .put("prev", facts.prev.map_or(Json::Null, s))
+        .put("timestampMs", n(consent.timestamp_ms))
+        .done();
 
-    obj(vec![
-        ("version", s("KI-CR-v1.1.0")),
-        ("jurisdiction", s(site.jurisdiction.as_deref().unwrap_or(""))),
-        ("consentTimestamp", n(consent.timestamp_ms / 1000)),
-        ("collectionMethod", s(facts.method.name())),
-        ("consentReceiptID", s(&consent.id)),
-        ("publicKey", facts.key.to_json()),
-        ("language", s(lang)),
-        ("piiPrincipalId", s(facts.kid)),
-        ("piiControllers", Json::Array(vec![obj(controller)])),
-        ("policyUrl", s(site.policy_url.as_deref().unwrap_or(""))),
-        ("services", Json::Array(services)),
-        ("sensitive", Json::Bool(!sensitive.is_empty())),
-        ("spiCat", Json::Array(sensitive)),
-        ("accord", accord),
-    ])
+    Members::new()
+        .text("version", "KI-CR-v1.1.0")
+        .text("jurisdiction", site.jurisdiction.as_deref().unwrap_or(""))
+        .put("consentTimestamp", n(consent.timestamp_ms / 1000))
+        .text("collectionMethod", facts.method.name())
+        .text("consentReceiptID", &consent.id)
+        .put("publicKey", facts.key.to_json())
+        .text("language", lang)
+        .text("piiPrincipalId", facts.kid)
+        .put("piiControllers", Json::Array(vec![controller.done()]))
+        .text("policyUrl", site.policy_url.as_deref().unwrap_or(""))
+        .put("services", Json::Array(services))
+        .flag("sensitive", !sensitive.is_empty())
+        .put("spiCat", Json::Array(sensitive))
+        .put("accord", accord)
+        .done()
 }
 
 fn kind_name(kind: TrackerKind) -> &'static str {
@@ -211,7 +225,7 @@ pub fn retry_delay_ms(attempts: u32, jitter: f64) -> u32 {
 
 /// The protected header: ES256 with the signing key embedded, and its thumbprint as `kid`.
 pub fn header(key: &PublicKey, kid: &str) -> Json {
-    obj(vec![("alg", s("ES256")), ("typ", s("accord-receipt+jws")), ("kid", s(kid)), ("jwk", key.to_json())])
+    Members::new().text("alg", "ES256").text("typ", "accord-receipt+jws").text("kid", kid).put("jwk", key.to_json()).done()
 }
 
 /// `base64url(header) . base64url(payload)`, the bytes ES256 signs.
@@ -240,20 +254,17 @@ pub fn texts_shown(config: &Config, texts: &Texts) -> String {
     for sv in &config.services {
         services.push((sv.id.clone(), titled("name", &sv.name, &sv.description, lang)));
     }
-    canon::to_string(&obj(vec![
-        ("ui", Json::Object(ui)),
-        ("categories", Json::Object(categories)),
-        ("services", Json::Object(services)),
-    ]))
+    canon::to_string(&Members::new().put("ui", Json::Object(ui)).put("categories", Json::Object(categories)).put("services", Json::Object(services)).done())
 }
 
 /// `{"<field>": name, "description": …}`, the description when there is one.
 fn titled(field: &str, name: &str, description: &Option<Text>, lang: &str) -> Json {
-    let mut m = vec![(field, s(name))];
-    if let Some(d) = description {
-        m.push(("description", s(d.get(lang))));
+    let m = Members::new().text(field, name);
+    match description {
+        Some(d) => m.text("description", d.get(lang)),
+        None => m,
     }
-    obj(m)
+    .done()
 }
 
 #[cfg(test)]

@@ -129,12 +129,12 @@ fn run_gated(doc: &Document, config: &Config, consent: Option<&Consent>) {
 /// Consent Mode, then (outside any borrow of the state, since gated scripts and event
 /// listeners may call back into `window.Accord`) runs what it allows.
 fn record(choice: Choice, method: Method) -> Result<(), JsError> {
-    let (doc, config, ui, before, consent, gpc) = with_app(|app| {
+    let (App { doc, config, ui, gpc, .. }, before, consent) = with_app(|app| {
         let id = page::random_uuid();
         let consent = Consent::record(&app.config, &choice, id, page::now_ms(), app.gpc).map_err(js_error)?;
         store(&app.doc, &app.config, &consent).map_err(js_error)?;
         let before = app.consent.replace(consent.clone());
-        Ok((app.doc.clone(), app.config.clone(), app.ui.clone(), before, consent, app.gpc))
+        Ok((app.clone(), before, consent))
     })?;
     // The gated external scripts start loading here, before the receipt's signing, the UI
     // and the erasing, so their fetch overlaps that work and does not wait behind IndexedDB

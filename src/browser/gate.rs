@@ -152,12 +152,12 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
 fn watch(el: &Element) {
     for &(event, state) in &[("load", "loaded"), ("error", "failed")] {
         let target = el.clone();
-        let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let mark = page::once(Box::new(move || {
             nothrow::set_attribute(&target, STATE, state);
             if state == "failed" && js::text(&target, "tagName") == "SCRIPT" {
                 page::error(&cat(&["could not load gated script: ", &js::text(&target, "src")]));
             }
-        });
+        }));
         nothrow::listen(el, event, &mark);
     }
 }

@@ -125,13 +125,19 @@ pub fn consent_mode_update(state: &[(String, bool)]) {
 /// Runs `f` once the next frame has been painted (two animation frames on), so work that forces
 /// a layout, such as moving focus, does not delay that frame.
 pub fn after_next_paint(f: impl FnOnce() + 'static) {
-    let second = Closure::once_into_js(move || request_animation_frame(&Closure::once_into_js(f)));
-    request_animation_frame(&second);
+    let f: Box<dyn FnOnce()> = Box::new(f);
+    request_animation_frame(&once(Box::new(move || request_animation_frame(&once(f)))));
 }
 
 /// Runs `f` in `ms` milliseconds.
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {
-    set_timeout(&Closure::once_into_js(f), ms);
+    set_timeout(&once(Box::new(f)), ms);
+}
+
+/// A JavaScript function that runs `f` the first time it is called. One closure type for
+/// every such function: each type handed to `Closure::once_into_js` was glue of its own.
+pub fn once(f: Box<dyn FnOnce()>) -> JsValue {
+    Closure::once_into_js(f)
 }
 
 /// The page's `crypto`.

@@ -563,7 +563,9 @@ impl Ui {
 }
 
 fn on(target: &JsValue, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) {
-    let closure = Closure::<dyn Fn(web_sys::Event)>::new(handler);
+    // A listener is given an event. Taken as a JsValue, in the closure type a promise's
+    // callbacks have: one type fewer, and its glue.
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| handler(e.unchecked_into()));
     for event in events {
         nothrow::listen(target, event, closure.as_ref());
     }

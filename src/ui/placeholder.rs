@@ -69,7 +69,8 @@ pub fn sync(
             continue;
         }
         let grant = on_grant.clone();
-        let handler = Closure::<dyn Fn()>::new(move || grant(service.clone()));
+        // FnMut, not Fn: the closure type the other listeners and timers have, so no glue of its own.
+        let handler = Closure::<dyn FnMut()>::new(move || grant(service.clone()));
         nothrow::listen(&root, "click", handler.as_ref());
         handler.forget();
         dom::show(&frame, false);

@@ -39,7 +39,7 @@ pub async fn open() -> Result<IdbDatabase, DomError> {
     // Kept until the open is done, then dropped: it fires only when the database is new.
     let upgrade = {
         let request = request.clone();
-        Closure::<dyn FnMut()>::new(move || {
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
             // An open request's result is its database.
             let db: IdbDatabase = nothrow::result(&request).unchecked_into();
             let _ = db.create_object_store(KEYS);

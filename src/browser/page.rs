@@ -136,8 +136,10 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
 
 /// A JavaScript function that runs `f` the first time it is called. One closure type for
 /// every such function: each type handed to `Closure::once_into_js` was glue of its own.
+/// Like every closure Accord hands to JavaScript, it takes one argument, a `JsValue` (here
+/// ignored): each closure signature is an exported shim and glue of its own.
 pub fn once(f: Box<dyn FnOnce()>) -> JsValue {
-    Closure::once_into_js(f)
+    Closure::once_into_js(move |_: JsValue| f())
 }
 
 /// The page's `crypto`.

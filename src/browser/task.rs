@@ -26,7 +26,7 @@ thread_local! {
     /// Whether a microtask to run them is queued and has not started.
     static SCHEDULED: Cell<bool> = const { Cell::new(false) };
     /// `run`, as a function JavaScript can call.
-    static RUN: JsValue = Closure::<dyn FnMut()>::new(run).into_js_value();
+    static RUN: JsValue = Closure::<dyn FnMut(JsValue)>::new(|_| run()).into_js_value();
 }
 
 #[wasm_bindgen]

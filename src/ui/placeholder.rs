@@ -69,8 +69,8 @@ pub fn sync(
             continue;
         }
         let grant = on_grant.clone();
-        // FnMut, not Fn: the closure type the other listeners and timers have, so no glue of its own.
-        let handler = Closure::<dyn FnMut()>::new(move || grant(service.clone()));
+        // (The one closure type Accord hands to JavaScript: see `page::once`.)
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |_| grant(service.clone()));
         nothrow::listen(&root, "click", handler.as_ref());
         handler.forget();
         dom::show(&frame, false);

@@ -275,10 +275,17 @@ pub fn verdict(url: &str) -> String {
 }
 
 /// Every consent receipt kept in this browser, oldest first: `{seq, id, time, jws, delivered,
-/// attempts, countersignature, categories, services}`. The visitor's copy of their records.
+/// attempts, countersignature, categories, services}`. The visitor's copy of their records,
+/// handed to `resolve` (or the error to `reject`): the loader makes the promise `receipts()`
+/// gives the page.
 #[wasm_bindgen]
-pub fn receipts() -> js_sys::Promise {
-    task::promise(async { receipts::list().await.map_err(|e| js_error(e).into()) })
+pub fn receipts(resolve: js_sys::Function, reject: js_sys::Function) {
+    task::spawn(async move {
+        let _ = match receipts::list().await {
+            Ok(all) => resolve.call1(&JsValue::UNDEFINED, &all),
+            Err(e) => reject.call1(&JsValue::UNDEFINED, &js_error(e).into()),
+        };
+    });
 }
 
 /// On `pagehide`: sends pending receipts by beacon.

@@ -339,7 +339,9 @@ window.Accord = {
   acceptedService: function (id) { return api ? api.acceptedService(id) : false; },
   audit: function () { return audit.map(function (e) { return Object.assign({}, e); }); },
   // A promise of every consent receipt kept in this browser (the visitor's own copy).
-  receipts: function () { return started().then(function () { return api.receipts(); }); },
+  receipts: function () {
+    return started().then(function () { return new Promise(function (resolve, reject) { api.receipts(resolve, reject); }); });
+  },
   // Loads a script once its category (or service) is accepted; rejects if it is not.
   loadScript: function (url, options) {
     var opts = options || {};

@@ -144,7 +144,7 @@ async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
 
 /// Accord's executor: a spawned future starts after the code that spawned it, futures run in
 /// the order they were spawned, a promise's rejection comes back as `Err` with its reason, and
-/// a future handed to JavaScript as a promise fulfils or rejects it.
+/// a `Pending` settles with whichever of its callbacks is called first.
 #[wasm_bindgen_test]
 async fn tasks_start_later_in_order_and_promises_settle_both_ways() {
     use std::cell::RefCell;
@@ -152,22 +152,27 @@ async fn tasks_start_later_in_order_and_promises_settle_both_ways() {
     let log = Rc::new(RefCell::new(Vec::new()));
     let spawned = ["first", "second"].map(|name| {
         let log = log.clone();
-        task::promise(async move {
+        let finished = task::pending();
+        let on_ok: js_sys::Function = finished.on_ok().clone().unchecked_into();
+        task::spawn(async move {
             log.borrow_mut().push(name);
-            task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await?;
+            task::settled(&js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
             log.borrow_mut().push(if name == "first" { "first again" } else { "second again" });
-            Ok(JsValue::from_str(name))
-        })
+            on_ok.call1(&JsValue::UNDEFINED, &JsValue::from_str(name)).unwrap();
+        });
+        finished
     });
     log.borrow_mut().push("spawner");
     assert_eq!(*log.borrow(), ["spawner"], "nothing runs during spawn");
-    for (promise, name) in spawned.iter().zip(["first", "second"]) {
-        assert_eq!(task::settled(promise).await, Ok(JsValue::from_str(name)));
+    for (finished, name) in spawned.into_iter().zip(["first", "second"]) {
+        assert_eq!(finished.await, Ok(JsValue::from_str(name)));
     }
     assert_eq!(*log.borrow(), ["spawner", "first", "second", "first again", "second again"]);
 
     let rejected = task::settled(&js_sys::Promise::reject(&JsValue::from_str("refused"))).await;
     assert_eq!(rejected, Err(JsValue::from_str("refused")));
-    let failed = task::promise(async { Err(JsValue::from_str("no database")) });
-    assert_eq!(task::settled(&failed).await, Err(JsValue::from_str("no database")));
+    let failed = task::pending();
+    let on_err: &js_sys::Function = failed.on_err().unchecked_ref();
+    on_err.call1(&JsValue::UNDEFINED, &JsValue::from_str("no database")).unwrap();
+    assert_eq!(failed.await, Err(JsValue::from_str("no database")));
 }

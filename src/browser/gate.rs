@@ -9,6 +9,7 @@
 //! `loaded` / `ran` / `failed`, or `unknown-category` / `unknown-service` when the config does
 //! not declare what it names.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlScriptElement};
 
@@ -132,10 +133,14 @@ fn start(doc: &Document, placeholder: &Element) -> Result<Option<js_sys::Promise
     }
     watch(&script);
     nothrow::set_attribute(&script, STATE, "loading");
-    let settled = js_sys::Promise::new(&mut |resolve, _reject| {
-        nothrow::listen(&script, "load", &resolve);
-        nothrow::listen(&script, "error", &resolve);
+    // A promise of its `load` or `error` event. Its executor, called during `new_promise`, is
+    // given `resolve` (the first argument: the only one Accord's closures take).
+    let listened = script.clone();
+    let executor = Closure::once(move |resolve: JsValue| {
+        nothrow::listen(&listened, "load", &resolve);
+        nothrow::listen(&listened, "error", &resolve);
     });
+    let settled = nothrow::new_promise(executor.as_ref());
     placeholder.replace_with_with_node_1(&script).context("insert a gated script")?;
     if script.has_attribute("data-accord-held") {
         // Its category may run, but its URL is a tracker of a service that may not: the

@@ -13,17 +13,16 @@ use super::{nothrow, page, task, Context, DomError};
 pub const KEYS: &str = "keys";
 pub const RECEIPTS: &str = "receipts";
 
-/// Waits for a request's result (or passes on the error of making it). The request's own
-/// handlers are the promise's `resolve` and `reject`, so no Rust closure is left behind when
-/// one of them never fires. (The one future the store's reads and writes share: each of them
-/// as an `async fn` of its own was another state machine in the wasm.)
+/// Waits for a request's result (or passes on the error of making it). Its handlers are a
+/// [`task::Pending`]'s, so no Rust closure is left behind when one of them never fires. (The
+/// one future the store's reads and writes share: each of them as an `async fn` of its own was
+/// another state machine in the wasm.)
 async fn done(request: Result<IdbRequest, DomError>, action: &'static str) -> Result<JsValue, DomError> {
     let request = request?;
-    let promise = js_sys::Promise::new(&mut |resolve, reject| {
-        request.set_onsuccess(Some(&resolve));
-        request.set_onerror(Some(&reject));
-    });
-    let outcome = task::settled(&promise).await;
+    let waiting = task::pending();
+    request.set_onsuccess(Some(waiting.on_ok().unchecked_ref()));
+    request.set_onerror(Some(waiting.on_err().unchecked_ref()));
+    let outcome = waiting.await;
     request.set_onsuccess(None);
     request.set_onerror(None);
     match outcome {

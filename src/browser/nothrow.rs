@@ -77,6 +77,14 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn text(this: &Response) -> js_sys::Promise;
 
+    /// `new Promise(executor)` does not throw, given a function: what the executor throws
+    /// rejects the promise. (js-sys's takes a Rust closure of two arguments, a closure type of
+    /// its own, with an exported shim and glue.)
+    #[wasm_bindgen(js_name = Promise)]
+    type NewPromise;
+    #[wasm_bindgen(constructor, js_class = Promise)]
+    fn new(executor: &JsValue) -> NewPromise;
+
     /// `createElement` throws only for a name that is not valid; these are literals.
     type Doc;
     #[wasm_bindgen(method, js_name = createElement)]
@@ -190,6 +198,12 @@ pub fn error(request: &web_sys::IdbRequest) -> JsValue {
 /// The promise of `response`'s body as text.
 pub fn body_text(response: &web_sys::Response) -> js_sys::Promise {
     response.unchecked_ref::<Response>().text()
+}
+
+/// A new promise, settled by what `executor` (called at once, with `resolve` and `reject`)
+/// does with them.
+pub fn new_promise(executor: &JsValue) -> js_sys::Promise {
+    NewPromise::new(executor).unchecked_into()
 }
 
 /// A new element called `tag`, a literal.

@@ -1,16 +1,16 @@
 //! Rust futures on the page's event loop: [`spawn`] runs one to its end, polled from
-//! microtasks; [`settled`] awaits a JavaScript promise; [`promise`] hands a future's result to
-//! JavaScript. One thread, so a task is an `Rc`. (In place of wasm-bindgen-futures, whose
+//! microtasks; [`settled`] awaits a JavaScript promise, and [`Pending`] any pair of callbacks.
+//! One thread, so a task is an `Rc`. (In place of wasm-bindgen-futures, whose
 //! executor carries a JSPI path and more than this crate needs: Accord is 483 B of gzip -9
 //! smaller without it, 2026-11-30.)
 
 use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 struct Task {
@@ -104,11 +104,21 @@ struct Outcome {
     waiting: Option<Waker>,
 }
 
-/// The value `promise` fulfils with, or the reason it rejects with.
-pub async fn settled(promise: &Promise) -> Result<JsValue, JsValue> {
+/// A future of the first call of one of two JavaScript callbacks: `Ok` with what
+/// [`Pending::on_ok`] is called with, `Err` with what [`Pending::on_err`] is called with. The
+/// callbacks are owned here and dropped with it, so none is left behind when the other one is
+/// called (a function made by `Closure::once_into_js` that is never called leaks): hand them
+/// only to what calls one of them while this is awaited. One future for promises and
+/// IndexedDB's requests alike, where each had a future of its own.
+pub struct Pending {
+    outcome: Rc<RefCell<Outcome>>,
+    ok: Closure<dyn FnMut(JsValue)>,
+    err: Closure<dyn FnMut(JsValue)>,
+}
+
+/// A new [`Pending`], waiting for one of its callbacks.
+pub fn pending() -> Pending {
     let outcome = Rc::new(RefCell::new(Outcome::default()));
-    // Closures owned here, dropped once the promise has settled: only one of the two is ever
-    // called, and a function made by `Closure::once_into_js` that is never called leaks.
     let settle = |ok: bool| {
         let outcome = outcome.clone();
         Closure::once(move |value: JsValue| {
@@ -122,10 +132,27 @@ pub async fn settled(promise: &Promise) -> Result<JsValue, JsValue> {
             }
         })
     };
-    let (on_ok, on_err) = (settle(true), settle(false));
-    let _ = promise.then2(&on_ok, &on_err);
-    poll_fn(|cx| {
-        let mut outcome = outcome.borrow_mut();
+    let (ok, err) = (settle(true), settle(false));
+    Pending { outcome, ok, err }
+}
+
+impl Pending {
+    /// The function that settles this with `Ok(its argument)`.
+    pub fn on_ok(&self) -> &JsValue {
+        self.ok.as_ref()
+    }
+
+    /// The function that settles this with `Err(its argument)`.
+    pub fn on_err(&self) -> &JsValue {
+        self.err.as_ref()
+    }
+}
+
+impl Future for Pending {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut outcome = self.outcome.borrow_mut();
         match outcome.result.take() {
             Some(result) => Poll::Ready(result),
             None => {
@@ -133,22 +160,12 @@ pub async fn settled(promise: &Promise) -> Result<JsValue, JsValue> {
                 Poll::Pending
             }
         }
-    })
-    .await
+    }
 }
 
-/// A promise of what `future` gives: fulfilled with its value, rejected with its error.
-pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let mut future = Some(future);
-    Promise::new(&mut |resolve: Function, reject: Function| {
-        if let Some(future) = future.take() {
-            spawn(async move {
-                let (settle, value) = match future.await {
-                    Ok(value) => (resolve, value),
-                    Err(error) => (reject, error),
-                };
-                let _ = settle.call1(&JsValue::UNDEFINED, &value);
-            });
-        }
-    })
+/// The value `promise` fulfils with, or the reason it rejects with.
+pub fn settled(promise: &Promise) -> Pending {
+    let pending = pending();
+    let _ = promise.then2(&pending.ok, &pending.err);
+    pending
 }

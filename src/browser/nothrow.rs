@@ -58,7 +58,11 @@ extern "C" {
     #[wasm_bindgen(method, js_name = querySelector)]
     fn query_selector(this: &ParentNode, selectors: &str) -> Option<Element>;
     #[wasm_bindgen(method, js_name = querySelectorAll)]
-    fn query_selector_all(this: &ParentNode, selectors: &str) -> web_sys::NodeList;
+    fn query_selector_all(this: &ParentNode, selectors: &str) -> JsValue;
+    /// A document's or a shadow root's focused element: one getter for both, where web-sys
+    /// has one (and an import) for each.
+    #[wasm_bindgen(method, getter, js_name = activeElement)]
+    fn active_element(this: &ParentNode) -> Option<Element>;
 
     /// `JSON.stringify` throws only for a cycle or a BigInt: Accord gives it plain data of its
     /// own (the receipts' records, an endpoint's refusal).
@@ -128,15 +132,20 @@ pub fn select(node: &JsValue, selectors: &str) -> Option<Element> {
     node.unchecked_ref::<ParentNode>().query_selector(selectors)
 }
 
+/// The focused element of `node`, a document or a shadow root.
+pub fn active_element(node: &JsValue) -> Option<Element> {
+    node.unchecked_ref::<ParentNode>().active_element()
+}
+
 /// The elements in `node` that match `selectors`, in document order.
 pub fn select_all(node: &JsValue, selectors: &str) -> Vec<Element> {
-    let list = node.unchecked_ref::<ParentNode>().query_selector_all(selectors);
+    // As an array: its `length` and indexing are the ones the other lists use (a NodeList's
+    // are two imports more).
+    let list = js_sys::Array::from(&node.unchecked_ref::<ParentNode>().query_selector_all(selectors));
     let mut out = Vec::new();
     for i in 0..list.length() {
         // `querySelectorAll` finds elements only.
-        if let Some(node) = list.item(i) {
-            out.push(node.unchecked_into());
-        }
+        out.push(list.get(i).unchecked_into());
     }
     out
 }

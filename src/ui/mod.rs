@@ -244,7 +244,7 @@ impl Ui {
                 // given back: focusing it does nothing but make the click that closes the
                 // banner wait for a style update (about 3 ms at 4x CPU throttling).
                 let body = self.0.doc.body();
-                st.return_focus = self.0.doc.active_element().and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| Some(e) != body.as_ref());
+                st.return_focus = nothrow::active_element(&self.0.doc).and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| Some(e) != body.as_ref());
             }
             st.open = what;
             st.pending = None;
@@ -512,7 +512,7 @@ impl Ui {
         let Some((dialog, true)) = self.active_dialog() else { return };
         let focusables = visible_focusables(&dialog);
         let (Some(first), Some(last)) = (focusables.first(), focusables.last()) else { return };
-        let active = self.0.root.active_element();
+        let active = nothrow::active_element(&self.0.root);
         let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)) && a != &dialog);
         let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
         let target = if !inside {

@@ -243,20 +243,17 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     }
     let body = task::settled(&nothrow::body_text(&response)).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();
-    let parsed = js_sys::JSON::parse(&text).ok().filter(|p| p.is_object());
+    // Not JSON, or not an object: its members read as `undefined` (see `js::get`).
+    let parsed = js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
     if !response.ok() {
-        let refusal: JsValue = js_sys::Object::new().into();
-        set(&refusal, "status", &JsValue::from_f64(f64::from(status)));
-        let field = |name: &str| parsed.as_ref().map(|p| get(p, name)).filter(|v| v.is_string());
-        set(&refusal, "error", &field("error").unwrap_or_else(|| JsValue::from_str("refused")));
-        // The endpoint's own words, or the start of its body.
-        let message = field("message").unwrap_or_else(|| JsValue::from_str(first_chars(&text, 300)));
-        set(&refusal, "message", &message);
-        return Ok(Answer::Refused(refusal));
+        // The endpoint's own words, or "refused" and the start of its body.
+        let field = |name: &str, otherwise: &str| JsValue::from_str(&get(&parsed, name).as_string().unwrap_or_else(|| otherwise.to_string()));
+        let status = JsValue::from_f64(f64::from(status));
+        let refusal = js::object(&[("status", &status), ("error", &field("error", "refused")), ("message", &field("message", first_chars(&text, 300)))]);
+        return Ok(Answer::Refused(refusal.into()));
     }
-    Ok(Answer::Stored(
-        parsed.map(|p| get(&p, "countersignature")).filter(|c| !c.is_undefined()).unwrap_or_else(|| JsValue::from_str(&text)),
-    ))
+    let countersignature = get(&parsed, "countersignature");
+    Ok(Answer::Stored(if countersignature.is_undefined() { JsValue::from_str(&text) } else { countersignature }))
 }
 
 /// Schedules a delivery after the backoff for `attempts`, unless one is scheduled already.

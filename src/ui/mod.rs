@@ -563,8 +563,8 @@ impl Ui {
 }
 
 fn on(target: &JsValue, events: &[&str], handler: impl Fn(web_sys::Event) + 'static) {
-    // A listener is given an event. Taken as a JsValue, in the closure type a promise's
-    // callbacks have: one type fewer, and its glue.
+    // A listener is given an event; taken as a JsValue, the one closure type Accord hands to
+    // JavaScript (see `page::once`).
     let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| handler(e.unchecked_into()));
     for event in events {
         nothrow::listen(target, event, closure.as_ref());

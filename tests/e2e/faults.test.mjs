@@ -205,3 +205,48 @@ test('an oversized consent cookie is no choice: a warning, and the banner asks a
   assert.deepEqual(await ran(page), ['necessary']);
   await context.close();
 });
+
+test('a placeholder that cannot go before its iframe is reported; the other iframes get theirs, and a choice still completes', async () => {
+  const context = await browser.newContext();
+  const { page, console } = await openPage(context);
+  // A second gated iframe, first in the document, whose `before` throws, as it would where
+  // nothing can go before it.
+  await page.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const odd = document.createElement('iframe');
+      odd.id = 'odd';
+      odd.setAttribute('data-src', '/embed/video.html');
+      odd.setAttribute('data-category', 'marketing');
+      odd.setAttribute('data-service', 'tea-video');
+      odd.before = () => { throw new Error('no room before this iframe'); };
+      document.body.prepend(odd);
+    });
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  const failures = () => console.filter((m) => m.type === 'error' && m.text.includes('insert a placeholder')).map((m) => m.text);
+  await page.locator('.accord-placeholder').waitFor({ state: 'visible' });
+  assert.equal(failures().length, 1, JSON.stringify(console));
+  assert.match(failures()[0], /no room before this iframe/);
+  assert.equal(await page.locator('[data-accord-placeholder]').count(), 1, "the demo's own iframe has its placeholder");
+  assert.equal(await page.locator('#odd').getAttribute('src'), null, 'the iframe without one stays blocked');
+  // A choice that keeps the iframes blocked meets the failure again, and still completes.
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await page.waitForFunction(() => window.__accord.events.some(([name]) => name === 'consent'));
+  assert.equal(failures().length, 2);
+  assert.equal(await page.locator('#odd').getAttribute('src'), null);
+  await context.close();
+});
+
+test('the banner taken out of the UI by the page: the preference panel still opens and takes a choice', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await page.evaluate(() => document.getElementById('accord').shadowRoot.querySelector('[data-accord="banner"]').remove());
+  await page.evaluate(() => window.Accord.showPreferences());
+  const panel = page.locator('[data-accord="panel"]');
+  await panel.waitFor({ state: 'visible' });
+  await panel.locator('[data-accord="reject-all"]').click();
+  await page.waitForFunction(() => window.__accord.events.some(([name]) => name === 'consent'));
+  assert.equal(await panel.isVisible(), false, 'the panel closes on the choice');
+  await context.close();
+});

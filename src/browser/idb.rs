@@ -67,6 +67,11 @@ pub fn put(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> impl
     done(store(db, name, IdbTransactionMode::Readwrite).and_then(|s| s.put_with_key(value, key).context("write IndexedDB")), "write IndexedDB")
 }
 
+/// Writes `value` at `key` where nothing is stored yet; fails where something is.
+pub fn add(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> impl Future<Output = Result<JsValue, DomError>> {
+    done(store(db, name, IdbTransactionMode::Readwrite).and_then(|s| s.add_with_key(value, key).context("write IndexedDB")), "write IndexedDB")
+}
+
 /// Every value of a store, in key order: an array.
 pub fn all(db: &IdbDatabase, name: &str) -> impl Future<Output = Result<JsValue, DomError>> {
     done(store(db, name, IdbTransactionMode::Readonly).and_then(|s| s.get_all().context("read IndexedDB")), "read IndexedDB")

@@ -118,46 +118,62 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
     let Choice { config, consent, lang, method, gpc } = choice;
     let db = idb::open().await?;
     let key = webcrypto::visitor_key(&db).await?;
-    let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
-    if stored.iter().any(|r| text(&r, "id") == consent.id) {
-        // Signed already (its page view ended after storing it, before forgetting it).
-        signed(&consent.id);
-        return Ok(());
-    }
-    let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
-    let prev = match &last {
-        Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
-        None => None,
-    };
-    let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
     let texts = i18n::texts(&config, &lang);
     let texts_sha256 = b64::encode(&webcrypto::sha256(receipt::texts_shown(&config, &texts).as_bytes()).await?);
-    let facts = Facts {
-        lang: &lang,
-        method,
-        key: &key.public,
-        kid: &key.kid,
-        texts_sha256: &texts_sha256,
-        gpc,
-        prev: prev.as_deref(),
-    };
-    let payload = receipt::payload(&config, &consent, &facts);
-    let input = receipt::signing_input(&receipt::header(&key.public, &key.kid), &payload);
-    let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
-    let jws = receipt::compact(&input, &signature);
+    // The place in the chain is taken with `add`, which fails where a receipt is already
+    // stored: another tab of the site may have stored one between this read and this write.
+    // Then the chain is read again, and this receipt goes after that one (signed again, as its
+    // `prev` changed). A write that fails with its place still free is a real failure.
+    let mut failed: Option<(f64, DomError)> = None;
+    let jws = loop {
+        let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
+        if stored.iter().any(|r| text(&r, "id") == consent.id) {
+            // Signed already (its page view ended after storing it, before forgetting it; or
+            // another tab signed the same kept choice).
+            signed(&consent.id);
+            return Ok(());
+        }
+        let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
+        let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
+        if let Some((tried, e)) = failed.take() {
+            if seq <= tried {
+                return Err(e);
+            }
+        }
+        let prev = match &last {
+            Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
+            None => None,
+        };
+        let facts = Facts {
+            lang: &lang,
+            method,
+            key: &key.public,
+            kid: &key.kid,
+            texts_sha256: &texts_sha256,
+            gpc,
+            prev: prev.as_deref(),
+        };
+        let payload = receipt::payload(&config, &consent, &facts);
+        let input = receipt::signing_input(&receipt::header(&key.public, &key.kid), &payload);
+        let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
+        let jws = receipt::compact(&input, &signature);
 
-    let record: JsValue = js_sys::Object::new().into();
-    set(&record, "seq", &JsValue::from_f64(seq));
-    set(&record, "id", &JsValue::from_str(&consent.id));
-    let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
-    set(&record, "time", &time.to_iso_string().into());
-    set(&record, "jws", &JsValue::from_str(&jws));
-    set(&record, "delivered", &JsValue::FALSE);
-    set(&record, "attempts", &JsValue::from_f64(0.0));
-    set(&record, "countersignature", &JsValue::NULL);
-    set(&record, "categories", &js::strings(consent.granted.as_slice()));
-    set(&record, "services", &js::strings(consent.services.as_slice()));
-    idb::put(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await?;
+        let record: JsValue = js_sys::Object::new().into();
+        set(&record, "seq", &JsValue::from_f64(seq));
+        set(&record, "id", &JsValue::from_str(&consent.id));
+        let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
+        set(&record, "time", &time.to_iso_string().into());
+        set(&record, "jws", &JsValue::from_str(&jws));
+        set(&record, "delivered", &JsValue::FALSE);
+        set(&record, "attempts", &JsValue::from_f64(0.0));
+        set(&record, "countersignature", &JsValue::NULL);
+        set(&record, "categories", &js::strings(consent.granted.as_slice()));
+        set(&record, "services", &js::strings(consent.services.as_slice()));
+        match idb::add(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await {
+            Ok(_) => break jws,
+            Err(e) => failed = Some((seq, e)),
+        }
+    };
     signed(&consent.id);
     if config.receipt_endpoint.is_some() {
         OLDEST.with(|oldest| {

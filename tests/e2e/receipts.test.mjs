@@ -197,6 +197,42 @@ test('receipts form a hash chain: deleting one leaves a detectable gap', async (
   await context.close();
 });
 
+test('two tabs choosing at the same moment: neither receipt is lost, and the chain stays whole', async () => {
+  const context = await browser.newContext();
+  const first = (await openPage(context)).page;
+  await visit(first, '/en/');
+  await first.evaluate(() => window.Accord.acceptAll());
+  await receiptCount(first, 1);
+  const second = (await openPage(context)).page;
+  await visit(second, '/en/');
+  // The first tab's next signature waits until the test releases it: by then it has read the
+  // chain (one receipt) and chosen its place, and the second tab stores a receipt there.
+  await first.evaluate(() => {
+    const subtle = crypto.subtle;
+    const sign = subtle.sign.bind(subtle);
+    let held = true;
+    subtle.sign = (...args) => {
+      if (!held) return sign(...args);
+      held = false;
+      return new Promise((resolve) => { window.__release = () => resolve(sign(...args)); });
+    };
+  });
+  await first.evaluate(() => window.Accord.rejectAll());
+  await first.waitForFunction(() => typeof window.__release === 'function');
+  await second.evaluate(() => window.Accord.accept(['analytics']));
+  await receiptCount(second, 2);
+  await first.evaluate(() => window.__release());
+  const chain = await receiptCount(first, 3);
+  assert.deepEqual(chain.map((r) => r.seq), [1, 2, 3]);
+  assert.equal(new Set(chain.map((r) => r.id)).size, 3, 'three choices, three receipts');
+  const payloads = chain.map((r) => JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()));
+  assert.deepEqual(payloads.map((p) => p.accord.granted.categories.includes('marketing')), [true, false, false]);
+  assert.equal(payloads[2].accord.denied.categories.includes('analytics'), true, "the first tab's refusal comes last");
+  assert.equal(payloads[1].accord.prev, b64urlSha256(chain[0].jws));
+  assert.equal(payloads[2].accord.prev, b64urlSha256(chain[1].jws), 'signed again after the other tab\'s');
+  await context.close();
+});
+
 test('with the endpoint down for N choices, then back, all N arrive exactly once and in chain order, across a reload', async () => {
   const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
   collectorUp = false;

@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use crate::boundary;
+use crate::lowmem;
 use crate::order;
 use crate::setup::run;
 use crate::{root, Result};
@@ -82,8 +83,12 @@ pub fn build() -> Result<PathBuf> {
     }
     let renames = boundary::parse(&String::from_utf8_lossy(&out.stdout))?;
     let optimized = glue_dir.join("accord_bg.opt.wasm");
+    // `--low-memory-unused`: nothing lives in the first 1 KB of memory (see lowmem.rs, which
+    // checks the data's addresses), so constant parts of addresses fold into loads' and
+    // stores' offsets.
+    lowmem::check(&fs::read(&minified).map_err(|e| format!("read {}: {e}", minified.display()))?)?;
     run(Command::new(tools.join("wasm-opt"))
-        .args(["-Oz", "--converge"])
+        .args(["--low-memory-unused", "-Oz", "--converge"])
         .arg(ONE_CALLER_INLINE)
         // Then the control flow of every function rebuilt by the Relooper (`--flatten
         // --rereloop`, and -Oz again to tidy up what that leaves), and GUFA's whole-module

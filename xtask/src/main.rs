@@ -21,6 +21,7 @@ mod collector;
 mod dist;
 mod fuzz;
 mod http;
+mod lowmem;
 mod order;
 mod postgres;
 mod serve;

@@ -15,13 +15,13 @@ use std::collections::HashSet;
 use crate::Result;
 
 /// A wasm section: its id and its bytes (without the id and the size).
-struct Section<'a> {
-    id: u8,
-    bytes: &'a [u8],
+pub(crate) struct Section<'a> {
+    pub id: u8,
+    pub bytes: &'a [u8],
 }
 
 /// Reads an unsigned LEB128 number at `*at`, moving past it.
-fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
+pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
     let (mut value, mut shift) = (0u64, 0);
     loop {
         let byte = *bytes.get(*at).ok_or(format!("the wasm ends inside a number at byte {}", *at))?;
@@ -50,13 +50,13 @@ fn push_leb(out: &mut Vec<u8>, mut value: u64) {
 }
 
 /// Moves `*at` past `n` bytes, failing when they are not all there.
-fn skip(bytes: &[u8], at: &mut usize, n: u64, what: &str) -> Result<()> {
+pub(crate) fn skip(bytes: &[u8], at: &mut usize, n: u64, what: &str) -> Result<()> {
     let end = usize::try_from(n).ok().and_then(|n| at.checked_add(n)).filter(|&end| end <= bytes.len());
     *at = end.ok_or(format!("the wasm ends inside {what} at byte {}", *at))?;
     Ok(())
 }
 
-fn sections(wasm: &[u8]) -> Result<Vec<Section<'_>>> {
+pub(crate) fn sections(wasm: &[u8]) -> Result<Vec<Section<'_>>> {
     if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
         return Err("not a wasm module of version 1".into());
     }

@@ -4,31 +4,11 @@
 //! 1 MB stack first, growing down towards 0, and the data above it, so only a stack about to
 //! overflow would reach them. [`check`] fails the build if a data segment is placed there.
 
-use crate::order::{leb, sections, skip};
+use crate::order::{leb, sections, skip, sleb};
 use crate::Result;
 
 /// The bytes at the bottom of memory that `--low-memory-unused` assumes unused.
 pub const UNUSED: u64 = 1024;
-
-/// Reads a signed LEB128 number (an `i32.const`) at `*at`, moving past it.
-fn sleb(bytes: &[u8], at: &mut usize) -> Result<i64> {
-    let (mut value, mut shift) = (0i64, 0);
-    loop {
-        let byte = *bytes.get(*at).ok_or(format!("the wasm ends inside a number at byte {}", *at))?;
-        *at += 1;
-        if shift > 63 {
-            return Err(format!("a number longer than 64 bits at byte {}", *at - 1));
-        }
-        value |= i64::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte < 0x80 {
-            if shift < 64 && byte & 0x40 != 0 {
-                value |= -1 << shift;
-            }
-            return Ok(value);
-        }
-    }
-}
 
 /// Fails when an active data segment starts below [`UNUSED`], or at an address that is not a
 /// constant.

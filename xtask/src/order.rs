@@ -20,8 +20,9 @@ pub(crate) struct Section<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Reads an unsigned LEB128 number at `*at`, moving past it.
-pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
+/// Reads a LEB128 number at `*at`, moving past it: its bits, how many bits were read, and
+/// whether the last byte's sign bit (0x40) is set.
+fn leb_bits(bytes: &[u8], at: &mut usize) -> Result<(u64, u32, bool)> {
     let (mut value, mut shift) = (0u64, 0);
     loop {
         let byte = *bytes.get(*at).ok_or(format!("the wasm ends inside a number at byte {}", *at))?;
@@ -32,9 +33,20 @@ pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
         value |= u64::from(byte & 0x7f) << shift;
         shift += 7;
         if byte < 0x80 {
-            return Ok(value);
+            return Ok((value, shift, byte & 0x40 != 0));
         }
     }
+}
+
+/// Reads an unsigned LEB128 number at `*at`, moving past it.
+pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
+    Ok(leb_bits(bytes, at)?.0)
+}
+
+/// Reads a signed LEB128 number (an `i32.const`'s) at `*at`, moving past it.
+pub(crate) fn sleb(bytes: &[u8], at: &mut usize) -> Result<i64> {
+    let (value, bits, negative) = leb_bits(bytes, at)?;
+    Ok(if negative && bits < 64 { (value | (u64::MAX << bits)) as i64 } else { value as i64 })
 }
 
 fn push_leb(out: &mut Vec<u8>, mut value: u64) {

@@ -62,14 +62,13 @@ pub fn get(db: &IdbDatabase, name: &str, key: &JsValue) -> impl Future<Output = 
     done(store(db, name, IdbTransactionMode::Readonly).and_then(|s| s.get(key).context("read IndexedDB")), "read IndexedDB")
 }
 
-/// Writes `value` at `key`; the future gives the key.
-pub fn put(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> impl Future<Output = Result<JsValue, DomError>> {
-    done(store(db, name, IdbTransactionMode::Readwrite).and_then(|s| s.put_with_key(value, key).context("write IndexedDB")), "write IndexedDB")
-}
-
-/// Writes `value` at `key` where nothing is stored yet; fails where something is.
-pub fn add(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue) -> impl Future<Output = Result<JsValue, DomError>> {
-    done(store(db, name, IdbTransactionMode::Readwrite).and_then(|s| s.add_with_key(value, key).context("write IndexedDB")), "write IndexedDB")
+/// Writes `value` at `key`: over what is stored there when `replace`, else only where nothing
+/// is (and fails where something is). The future gives the key.
+pub fn write(db: &IdbDatabase, name: &str, key: &JsValue, value: &JsValue, replace: bool) -> impl Future<Output = Result<JsValue, DomError>> {
+    let request = store(db, name, IdbTransactionMode::Readwrite).and_then(|s| {
+        if replace { s.put_with_key(value, key) } else { s.add_with_key(value, key) }.context("write IndexedDB")
+    });
+    done(request, "write IndexedDB")
 }
 
 /// Every value of a store, in key order: an array.

@@ -169,7 +169,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
         set(&record, "countersignature", &JsValue::NULL);
         set(&record, "categories", &js::strings(consent.granted.as_slice()));
         set(&record, "services", &js::strings(consent.services.as_slice()));
-        match idb::add(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record).await {
+        match idb::write(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record, false).await {
             Ok(_) => break jws,
             Err(e) => failed = Some((seq, e)),
         }
@@ -222,7 +222,7 @@ async fn deliver(endpoint: String) -> Result<(), DomError> {
                 oldest = Some(jws);
             }
         }
-        idb::put(&db, idb::RECEIPTS, &get(&record, "seq"), &record).await?;
+        idb::write(&db, idb::RECEIPTS, &get(&record, "seq"), &record, true).await?;
     }
     if waiting >= WARN_PENDING {
         // Never dropped, never silent: say how many are waiting.

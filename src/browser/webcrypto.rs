@@ -39,39 +39,49 @@ pub fn sign(key: &CryptoKey, data: &[u8]) -> impl Future<Output = Result<Vec<u8>
     bytes(subtle().sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt"), "sign a receipt")
 }
 
-/// The visitor's key from IndexedDB, made on first use.
+/// The visitor's key from IndexedDB, made on first use. A new key takes its place with `add`,
+/// which fails where one is stored: another tab of the site may have made and stored one in the
+/// meantime. Then that key is read and used, so one browser has one key (`piiPrincipalId`).
 pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
-    let stored = idb::get(db, idb::KEYS, &"visitor".into()).await?;
-    if let Ok(private) = get(&stored, "private").dyn_into::<CryptoKey>() {
+    let mut failed = None;
+    loop {
+        let stored = idb::get(db, idb::KEYS, &"visitor".into()).await?;
+        if let Ok(private) = get(&stored, "private").dyn_into::<CryptoKey>() {
+            let public = PublicKey {
+                x: text(&stored, "x"),
+                y: text(&stored, "y"),
+            };
+            let kid = text(&stored, "kid");
+            return Ok(VisitorKey { private, public, kid });
+        }
+        // A write that failed with no key stored is a real failure.
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let algorithm = object(&[("name", &"ECDSA".into()), ("namedCurve", &"P-256".into())]);
+        let usages = js_sys::Array::of1(&"sign".into());
+        // extractable = false: the private key can be used, never read.
+        let promise = subtle().generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
+        let pair = task::settled(&promise).await.context("make a signing key")?;
+        // A CryptoKeyPair. (Its keys only go to calls that catch: sign, exportKey, IndexedDB.)
+        let private: CryptoKey = get(&pair, "privateKey").unchecked_into();
+        let public_key: CryptoKey = get(&pair, "publicKey").unchecked_into();
+        let jwk = task::settled(&subtle().export_key("jwk", &public_key).context("export the public key")?)
+            .await
+            .context("export the public key")?;
         let public = PublicKey {
-            x: text(&stored, "x"),
-            y: text(&stored, "y"),
+            x: text(&jwk, "x"),
+            y: text(&jwk, "y"),
         };
-        let kid = text(&stored, "kid");
-        return Ok(VisitorKey { private, public, kid });
+        let kid = b64::encode(&sha256(public.thumbprint_input().as_bytes()).await?);
+        let record = object(&[
+            ("private", &private),
+            ("x", &JsValue::from_str(&public.x)),
+            ("y", &JsValue::from_str(&public.y)),
+            ("kid", &JsValue::from_str(&kid)),
+        ]);
+        // Stored, it is read back at the top, as another tab's would be. A record that is not a
+        // key (written by something else) is replaced.
+        failed = idb::write(db, idb::KEYS, &"visitor".into(), &record, !stored.is_undefined()).await.err();
     }
-    let algorithm = object(&[("name", &"ECDSA".into()), ("namedCurve", &"P-256".into())]);
-    let usages = js_sys::Array::of1(&"sign".into());
-    // extractable = false: the private key can be used, never read.
-    let promise = subtle().generate_key_with_object(&algorithm, false, &usages).context("make a signing key")?;
-    let pair = task::settled(&promise).await.context("make a signing key")?;
-    // A CryptoKeyPair. (Its keys only go to calls that catch: sign, exportKey, IndexedDB.)
-    let private: CryptoKey = get(&pair, "privateKey").unchecked_into();
-    let public_key: CryptoKey = get(&pair, "publicKey").unchecked_into();
-    let jwk = task::settled(&subtle().export_key("jwk", &public_key).context("export the public key")?)
-        .await
-        .context("export the public key")?;
-    let public = PublicKey {
-        x: text(&jwk, "x"),
-        y: text(&jwk, "y"),
-    };
-    let kid = b64::encode(&sha256(public.thumbprint_input().as_bytes()).await?);
-    let record = object(&[
-        ("private", &private),
-        ("x", &JsValue::from_str(&public.x)),
-        ("y", &JsValue::from_str(&public.y)),
-        ("kid", &JsValue::from_str(&kid)),
-    ]);
-    idb::put(db, idb::KEYS, &"visitor".into(), &record).await?;
-    Ok(VisitorKey { private, public, kid })
 }

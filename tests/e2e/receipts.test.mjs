@@ -175,6 +175,66 @@ test('the private key cannot be exported, and stays the same across page views',
   await context.close();
 });
 
+test('two tabs making the browser\'s first key at the same moment: one key, kept and used by both', async () => {
+  const context = await browser.newContext();
+  const first = (await openPage(context)).page;
+  await visit(first, '/en/');
+  const second = (await openPage(context)).page;
+  await visit(second, '/en/');
+  // The first tab's new key waits, unstored, until the test releases it: by then the second
+  // tab has made, stored and used a key of its own.
+  await first.evaluate(() => {
+    const subtle = crypto.subtle;
+    const exportKey = subtle.exportKey.bind(subtle);
+    subtle.exportKey = (...args) => new Promise((resolve) => { window.__release = () => resolve(exportKey(...args)); });
+  });
+  await first.evaluate(() => window.Accord.rejectAll());
+  await first.waitForFunction(() => typeof window.__release === 'function');
+  await second.evaluate(() => window.Accord.accept(['analytics']));
+  await receiptCount(second, 1);
+  await first.evaluate(() => window.__release());
+  const chain = await receiptCount(first, 2);
+  const headers = chain.map((r) => decodeProtectedHeader(r.jws));
+  assert.equal(headers[1].kid, headers[0].kid, 'one browser, one key');
+  for (const [i, r] of chain.entries()) {
+    await compactVerify(r.jws, await importJWK(headers[i].jwk, 'ES256'));
+  }
+  const payloads = chain.map((r) => JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()));
+  assert.deepEqual(payloads.map((p) => p.piiPrincipalId), [headers[0].kid, headers[0].kid]);
+  assert.equal(payloads[1].accord.prev, b64urlSha256(chain[0].jws));
+  await context.close();
+});
+
+test('a key record that is not a key is replaced by a new key, and the next receipt is signed', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await receiptCount(page, 1);
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('accord');
+    open.onsuccess = () => {
+      const put = open.result.transaction('keys', 'readwrite').objectStore('keys').put({ private: 'not a key', kid: 'x' }, 'visitor');
+      put.onsuccess = () => { open.result.close(); resolve(); };
+      put.onerror = () => reject(put.error);
+    };
+  }));
+  await page.evaluate(() => window.Accord.rejectAll());
+  const chain = await receiptCount(page, 2);
+  const header = decodeProtectedHeader(chain[1].jws);
+  await compactVerify(chain[1].jws, await importJWK(header.jwk, 'ES256'));
+  assert.notEqual(header.kid, decodeProtectedHeader(chain[0].jws).kid, 'a new key');
+  const stored = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('accord');
+    open.onsuccess = () => {
+      const get = open.result.transaction('keys').objectStore('keys').get('visitor');
+      get.onsuccess = () => { open.result.close(); resolve({ isKey: get.result.private instanceof CryptoKey, kid: get.result.kid }); };
+    };
+  }));
+  assert.deepEqual(stored, { isKey: true, kid: header.kid });
+  await context.close();
+});
+
 test('receipts form a hash chain: deleting one leaves a detectable gap', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -19,9 +19,8 @@ use crate::{root, Result};
 /// Where the distributable wasm is compiled (with its own standard library build).
 const DIST_TARGET: &str = "target/dist-wasm";
 
-/// What rustc 1.95 and wasm-bindgen emit, and every current browser runs.
-const WASM_FEATURES: [&str; 5] = [
-    "--enable-reference-types",
+/// What rustc 1.95 emits without reference types (see `build`), and every current browser runs.
+const WASM_FEATURES: [&str; 4] = [
     "--enable-bulk-memory",
     "--enable-multivalue",
     "--enable-sign-ext",
@@ -59,7 +58,11 @@ pub fn build() -> Result<PathBuf> {
         .args(["build", "--release", "--lib", "--package", "accord", "--target", "wasm32-unknown-unknown"])
         .args(["-Zbuild-std=std,panic_abort"])
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none")
+        // Without reference types, wasm-bindgen keeps the JavaScript values the wasm holds in
+        // an array in the glue instead of an `externref` table in the wasm: 2,342 B less wasm
+        // and 713 B more glue raw, 888 B less of gzip -9 and 690 B less zopfli in all
+        // (2026-11-30). It is also a wasm that engines without reference types run.
+        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=-reference-types")
         .env("CARGO_TARGET_DIR", root.join(DIST_TARGET))
         .current_dir(&root))?;
     let glue_dir = root.join("target/wasm-bindgen");

@@ -27,6 +27,43 @@ const WASM_FEATURES: [&str; 4] = [
     "--enable-nontrapping-float-to-int",
 ];
 
+/// Pieces of wasm-bindgen's glue the loader does not use: each with what replaces it and why.
+const GLUE_CUTS: [(&str, &str, &str); 3] = [
+    (
+        // The loader compiles the wasm itself and instantiates it with `initSync`, so the
+        // async init (a fetch, instantiateStreaming and their fallbacks) is dropped: exported
+        // without it, terser removes it as dead code.
+        "return Object.assign(__wbg_init, { initSync }, exports);",
+        "return Object.assign({ initSync }, exports);",
+        "the async init",
+    ),
+    (
+        // The script's own URL, which only the async init used (to find the wasm beside it).
+        "    let script_src;
+    if (typeof document !== 'undefined' && document.currentScript !== null) {
+        script_src = new URL(document.currentScript.src, location.href).toString();
+    }
+",
+        "    let script_src;
+",
+        "the script's URL",
+    ),
+    (
+        // The loader calls `initSync({ module })`: the older form, the module alone, is not used.
+        "        if (module !== undefined) {
+            if (Object.getPrototypeOf(module) === Object.prototype) {
+                ({module} = module)
+            } else {
+                console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
+            }
+        }
+",
+        "        ({ module } = module);
+",
+        "initSync's older parameters",
+    ),
+];
+
 /// Inline a function that has one caller only when it is tiny (at most 20 Binaryen
 /// expressions). By default -Oz inlines every single-caller function whatever its size: boot
 /// swallowed the config reader and validator. Left as calls, the wasm is 1.9 KB larger raw but
@@ -68,7 +105,10 @@ pub fn build() -> Result<PathBuf> {
     let glue_dir = root.join("target/wasm-bindgen");
     let wasm = root.join(DIST_TARGET).join("wasm32-unknown-unknown/release/accord.wasm");
     run(Command::new("wasm-bindgen")
-        .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
+        // `TextEncoder.encodeInto` without the glue's fallback for browsers that lack it. Chrome
+        // 74, Firefox 66 and Safari 14.1 have it; the stylesheet's `inset-inline` and
+        // `translate` already need Chrome 87, Firefox 72 and Safari 14.1.
+        .args(["--target", "no-modules", "--no-typescript", "--encode-into", "always", "--out-dir"])
         .arg(&glue_dir)
         .arg(&wasm))?;
 
@@ -123,15 +163,15 @@ pub fn build() -> Result<PathBuf> {
         .arg(format!("--outfile={}", dist.join("accord.css").display())))?;
     let css = read(&dist.join("accord.css"))?;
 
-    // The loader compiles the wasm itself and instantiates it with `initSync`, so the glue's
-    // async init (a fetch, instantiateStreaming and their fallbacks) is dropped: exported
-    // without it, terser removes it as dead code.
-    const ASYNC_INIT: &str = "return Object.assign(__wbg_init, { initSync }, exports);";
-    let glue = read(&glue_dir.join("accord.js"))?;
-    if !glue.contains(ASYNC_INIT) {
-        return Err(format!("wasm-bindgen's glue no longer ends with `{ASYNC_INIT}`: update dist.rs for this wasm-bindgen"));
+    // What the glue has for uses other than the loader's, cut out. Each piece must be found as
+    // it is, or the build fails (a new wasm-bindgen writes its glue differently).
+    let mut glue = read(&glue_dir.join("accord.js"))?;
+    for (piece, by, why) in GLUE_CUTS {
+        if !glue.contains(piece) {
+            return Err(format!("wasm-bindgen's glue no longer has `{piece}` ({why}): update dist.rs for this wasm-bindgen"));
+        }
+        glue = glue.replace(piece, by);
     }
-    let glue = glue.replace(ASYNC_INIT, "return Object.assign({ initSync }, exports);");
     let glue = boundary::apply(&glue, &renames)?;
     let wasm_integrity = sri(&fs::read(dist.join("accord_bg.wasm")).map_err(|e| format!("read the wasm: {e}"))?);
     let loader = read(&root.join("src/loader.js"))?

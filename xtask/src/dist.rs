@@ -106,8 +106,8 @@ pub fn build() -> Result<PathBuf> {
     let wasm = root.join(DIST_TARGET).join("wasm32-unknown-unknown/release/accord.wasm");
     run(Command::new("wasm-bindgen")
         // `TextEncoder.encodeInto` without the glue's fallback for browsers that lack it. Chrome
-        // 74, Firefox 66 and Safari 14.1 have it; the stylesheet's `inset-inline` and
-        // `translate` already need Chrome 87, Firefox 72 and Safari 14.1.
+        // 74, Firefox 66 and Safari 14.1 have it; the stylesheet's `inset-inline`, which places
+        // the banner, already needs Chrome 87, Firefox 63 and Safari 14.1.
         .args(["--target", "no-modules", "--no-typescript", "--encode-into", "always", "--out-dir"])
         .arg(&glue_dir)
         .arg(&wasm))?;

@@ -183,9 +183,12 @@ pub fn build() -> Result<PathBuf> {
     write(&readable, bundle.as_bytes())?;
     // terser: names inside the bundle's function scope are mangled; property names (the
     // exports wasm-bindgen calls, window.Accord's methods) are kept; the /*! licence stays.
+    // Function expressions become methods (`{ a(t) {…} }`, the glue's imports) or arrows
+    // where they use neither `this` nor `arguments`: none of them is called with `new`.
+    // On 2026-11-30, 2,586 B less raw, 85 B less zopfli.
     run(Command::new(tools.join("terser"))
         .arg(&readable)
-        .args(["--compress", "passes=2", "--mangle", "--comments", "some", "--output"])
+        .args(["--ecma", "2015", "--compress", "passes=3,unsafe_methods=true,unsafe_arrows=true", "--mangle", "--comments", "some", "--output"])
         .arg(dist.join("accord.js")))?;
     // V8's explicit compile hint (Chrome 136 on): every function of the file is compiled
     // eagerly, off the main thread, as the file streams in, instead of on its first call. Boot

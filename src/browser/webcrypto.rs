@@ -54,7 +54,8 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
             let kid = text(&stored, "kid");
             return Ok(VisitorKey { private, public, kid });
         }
-        // A write that failed with no key stored is a real failure.
+        // A write that failed with no key stored is a real failure; so is a key that was
+        // stored but does not read back. (So this runs twice at the most.)
         if let Some(e) = failed {
             return Err(e);
         }
@@ -82,6 +83,9 @@ pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
         ]);
         // Stored, it is read back at the top, as another tab's would be. A record that is not a
         // key (written by something else) is replaced.
-        failed = idb::write(db, idb::KEYS, &"visitor".into(), &record, !stored.is_undefined()).await.err();
+        failed = Some(match idb::write(db, idb::KEYS, &"visitor".into(), &record, !stored.is_undefined()).await {
+            Ok(_) => DomError { action: "keep the signing key", detail: "IndexedDB did not give it back".into() },
+            Err(e) => e,
+        });
     }
 }

@@ -8,7 +8,7 @@ use crate::order::{leb, sections, skip, sleb};
 use crate::Result;
 
 /// The bytes at the bottom of memory that `--low-memory-unused` assumes unused.
-pub const UNUSED: u64 = 1024;
+const UNUSED: u64 = 1024;
 
 /// Fails when an active data segment starts below [`UNUSED`], or at an address that is not a
 /// constant.
@@ -16,6 +16,7 @@ pub fn check(wasm: &[u8]) -> Result<()> {
     let Some(data) = sections(wasm)?.into_iter().find(|s| s.id == 11) else { return Ok(()) };
     let bytes = data.bytes;
     let mut at = 0;
+    let not_constant = |n: u64| format!("data segment {n}'s address is not a constant: --low-memory-unused cannot be checked");
     for n in 0..leb(bytes, &mut at)? {
         let flags = leb(bytes, &mut at)?;
         if flags == 2 {
@@ -24,12 +25,12 @@ pub fn check(wasm: &[u8]) -> Result<()> {
         if flags != 1 {
             // Active: an offset expression, `i32.const N` then `end`.
             if bytes.get(at) != Some(&0x41) {
-                return Err(format!("data segment {n}'s address is not a constant: --low-memory-unused cannot be checked"));
+                return Err(not_constant(n));
             }
             at += 1;
             let address = sleb(bytes, &mut at)?;
             if bytes.get(at) != Some(&0x0b) {
-                return Err(format!("data segment {n}'s address is not a constant: --low-memory-unused cannot be checked"));
+                return Err(not_constant(n));
             }
             at += 1;
             if address < UNUSED as i64 {

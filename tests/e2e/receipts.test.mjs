@@ -62,6 +62,18 @@ async function until(page, check, what) {
   throw new Error(`timed out waiting until ${what}`);
 }
 const receiptCount = (page, n) => until(page, (list) => list.length >= n, `${n} receipts exist`);
+// The page's next call of `crypto.subtle[method]` waits until `window.__release()` is called
+// (which appears once it is waiting); later calls go through at once.
+const holdFirstCall = (page, method) => page.evaluate((method) => {
+  const subtle = crypto.subtle;
+  const real = subtle[method].bind(subtle);
+  let held = true;
+  subtle[method] = (...args) => {
+    if (!held) return real(...args);
+    held = false;
+    return new Promise((resolve) => { window.__release = () => resolve(real(...args)); });
+  };
+}, method);
 
 test('each choice is a JWS that jose verifies with the embedded key; tampering and a wrong key fail', async () => {
   const context = await browser.newContext();
@@ -183,11 +195,7 @@ test('two tabs making the browser\'s first key at the same moment: one key, kept
   await visit(second, '/en/');
   // The first tab's new key waits, unstored, until the test releases it: by then the second
   // tab has made, stored and used a key of its own.
-  await first.evaluate(() => {
-    const subtle = crypto.subtle;
-    const exportKey = subtle.exportKey.bind(subtle);
-    subtle.exportKey = (...args) => new Promise((resolve) => { window.__release = () => resolve(exportKey(...args)); });
-  });
+  await holdFirstCall(first, 'exportKey');
   await first.evaluate(() => window.Accord.rejectAll());
   await first.waitForFunction(() => typeof window.__release === 'function');
   await second.evaluate(() => window.Accord.accept(['analytics']));
@@ -288,16 +296,7 @@ test('two tabs choosing at the same moment: neither receipt is lost, and the cha
   await visit(second, '/en/');
   // The first tab's next signature waits until the test releases it: by then it has read the
   // chain (one receipt) and chosen its place, and the second tab stores a receipt there.
-  await first.evaluate(() => {
-    const subtle = crypto.subtle;
-    const sign = subtle.sign.bind(subtle);
-    let held = true;
-    subtle.sign = (...args) => {
-      if (!held) return sign(...args);
-      held = false;
-      return new Promise((resolve) => { window.__release = () => resolve(sign(...args)); });
-    };
-  });
+  await holdFirstCall(first, 'sign');
   await first.evaluate(() => window.Accord.rejectAll());
   await first.waitForFunction(() => typeof window.__release === 'function');
   await second.evaluate(() => window.Accord.accept(['analytics']));

@@ -425,6 +425,30 @@ const watchMemory = (page) => page.addInitScript(() => {
   WebAssembly.Instance.prototype = Instance.prototype;
 });
 const memory = (page) => page.evaluate(() => Object.values(window.__wasmExports).find((v) => v instanceof WebAssembly.Memory).buffer.byteLength);
+// The JavaScript values the wasm holds, which live outside its memory: the glue's array of them
+// (wasm-bindgen's heap, the wasm being built without reference types), found among the page's
+// arrays by its shape: 1,024 empty slots, then undefined, null, true and false, then the slots
+// handed out. A free slot holds the index of the next free one. Its length grows when more
+// values are held at once than ever before, and never shrinks.
+async function held(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'Array.prototype' });
+    const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
+    const { result } = await cdp.send('Runtime.callFunctionOn', {
+      objectId: objects.objectId,
+      returnByValue: true,
+      functionDeclaration: `function () {
+        return this.filter((a) => a.length >= 1028 && a[0] === undefined && a[1025] === null && a[1026] === true && a[1027] === false)
+          .map((a) => ({ slots: a.length, values: a.slice(1028).filter((v) => typeof v !== 'number').map((v) => Object.prototype.toString.call(v)).sort() }));
+      }`,
+    });
+    assert.equal(result.value.length, 1, `one array of the wasm's JavaScript values in the page, found ${result.value.length}`);
+    return result.value[0];
+  } finally {
+    await cdp.detach();
+  }
+}
 // `choices` choices 40 ms apart, rejecting and accepting all in turn.
 async function choose(page, choices) {
   for (let i = 0; i < choices; i++) {
@@ -433,7 +457,7 @@ async function choose(page, choices) {
   }
 }
 
-test('the wasm\'s memory does not grow with use: 300 panel openings and 60 choices after the first', async () => {
+test('neither the wasm\'s memory nor the JavaScript values it holds grow with use: 300 panel openings and 60 choices after the first', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
   // Without an endpoint (delivery has a test of its own, below).
@@ -453,14 +477,16 @@ test('the wasm\'s memory does not grow with use: 300 panel openings and 60 choic
   await use(20, 6);
   await until(page, (list) => list.length === 6, '6 receipts');
   const before = await memory(page);
+  const heldBefore = await held(page);
   await use(300, 60);
   await until(page, (list) => list.length === 66, '66 receipts');
   const after = await memory(page);
   assert.equal(after, before, `the wasm's memory grew from ${before} to ${after} B`);
+  assert.deepEqual(await held(page), heldBefore, 'the JavaScript values the wasm holds are the same as before');
   await context.close();
 });
 
-test('with the endpoint down, one retry waits at a time and 60 failed deliveries leave the memory as it was; back, all arrive in order', async () => {
+test('with the endpoint down, one retry waits at a time and 60 failed deliveries leave the memory and the values held as they were; back, all arrive in order', async () => {
   const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
   collectorUp = false;
   received.length = 0;
@@ -488,12 +514,14 @@ test('with the endpoint down, one retry waits at a time and 60 failed deliveries
   await choose(page, 6);
   await until(page, (list) => list.length === 6 && list[0].attempts >= 6, '6 receipts, each choice followed by a delivery');
   const before = await memory(page);
+  const heldBefore = await held(page);
   await choose(page, 60);
   await until(page, (list) => list.length === 66 && list[0].attempts >= 66, '66 receipts, each choice followed by a delivery');
   assert.equal(received.length, 0);
   assert.equal(await page.evaluate(() => window.__retries.size), 1, 'one retry is scheduled, however many deliveries failed');
   const after = await memory(page);
   assert.equal(after, before, `the wasm's memory grew from ${before} to ${after} B`);
+  assert.deepEqual(await held(page), heldBefore, 'the JavaScript values the wasm holds are the same as before');
 
   // Back: the next choice's delivery takes every receipt waiting, in chain order.
   collectorUp = true;

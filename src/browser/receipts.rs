@@ -17,7 +17,7 @@ use super::{idb, js, nothrow, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::i18n;
-use crate::message::{cat, decimal, first_chars, Describe};
+use crate::message::{cat, decimal, first_chars, pieces, Describe};
 use crate::receipt::{self, b64, unsigned, Facts, Method};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
@@ -71,28 +71,31 @@ pub struct Choice {
 /// first kept in localStorage (see [`unsigned`]), so that it is signed at the next page view
 /// should this one end first.
 pub fn issue(choice: Choice) {
+    let line = unsigned::line(&choice.consent, choice.method, &choice.lang, choice.gpc);
     if let Some(storage) = page::local_storage() {
         // (Storage that is full or blocked keeps nothing: the receipt is signed as before,
         // unless the page ends first.)
-        let _ = storage.set_item(UNSIGNED, &unsigned::line(&choice.consent, choice.method, &choice.lang, choice.gpc));
+        let _ = storage.set_item(UNSIGNED, &unsigned::add(&kept(&storage), &line));
     }
     let endpoint = choice.config.receipt_endpoint.clone();
-    enqueue(sign_and_store(choice));
+    enqueue(sign_and_store(choice, line));
     if let Some(endpoint) = endpoint {
         enqueue(deliver(endpoint));
     }
 }
 
-/// Signs the choice an earlier page view made but could not sign (it ended first), then
-/// delivers what earlier page views left pending.
+/// Signs the choices earlier page views made but could not sign (they ended first), oldest
+/// first, then delivers what earlier page views left pending.
 pub fn flush(config: &Rc<Config>) {
-    if let Some(kept) = page::local_storage().and_then(|s| s.get_item(UNSIGNED).ok().flatten()) {
-        match unsigned::read_line(&kept) {
-            Some(u) => enqueue(sign_and_store(Choice { config: config.clone(), consent: u.consent, lang: u.lang, method: u.method, gpc: u.gpc })),
-            None => {
-                page::warn(&cat(&["localStorage's ", UNSIGNED, " is not a choice Accord kept, and is dropped: ", first_chars(&kept, 200)]));
-                // Unreadable, so forgotten whatever the id.
-                signed("");
+    let kept = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
+    if !kept.is_empty() {
+        for line in pieces(&kept, b'\n') {
+            match unsigned::read_line(line) {
+                Some(u) => enqueue(sign_and_store(Choice { config: config.clone(), consent: u.consent, lang: u.lang, method: u.method, gpc: u.gpc }, line.into())),
+                None => {
+                    page::warn(&cat(&["localStorage's ", UNSIGNED, " has a line that is not a choice Accord kept, and is dropped: ", first_chars(line, 200)]));
+                    signed(line);
+                }
             }
         }
     }
@@ -104,17 +107,21 @@ pub fn flush(config: &Rc<Config>) {
 /// Where choices wait for their receipt (see [`unsigned`]).
 pub const UNSIGNED: &str = "accord_unsigned";
 
-/// Forgets the kept choice if it is `id`'s (whose receipt is stored now), or is not one.
-fn signed(id: &str) {
+/// The choices kept in `storage`, a line each (empty when there are none).
+fn kept(storage: &web_sys::Storage) -> String {
+    storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default()
+}
+
+/// Forgets a kept choice, by its line: its receipt is stored now, or it is not a choice.
+fn signed(line: &str) {
     if let Some(storage) = page::local_storage() {
-        let kept = storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default();
-        if unsigned::read_line(&kept).is_none_or(|u| u.consent.id == id) {
-            let _ = storage.remove_item(UNSIGNED);
-        }
+        let rest = unsigned::without(&kept(&storage), line);
+        let _ = if rest.is_empty() { storage.remove_item(UNSIGNED) } else { storage.set_item(UNSIGNED, &rest) };
     }
 }
 
-async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
+/// Signs and stores `choice`'s receipt, then forgets its kept `line`.
+async fn sign_and_store(choice: Choice, line: String) -> Result<(), DomError> {
     let Choice { config, consent, lang, method, gpc } = choice;
     let db = idb::open().await?;
     let key = webcrypto::visitor_key(&db).await?;
@@ -130,7 +137,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
         if stored.iter().any(|r| text(&r, "id") == consent.id) {
             // Signed already (its page view ended after storing it, before forgetting it; or
             // another tab signed the same kept choice).
-            signed(&consent.id);
+            signed(&line);
             return Ok(());
         }
         let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
@@ -174,7 +181,7 @@ async fn sign_and_store(choice: Choice) -> Result<(), DomError> {
             Err(e) => failed = Some((seq, e)),
         }
     };
-    signed(&consent.id);
+    signed(&line);
     if config.receipt_endpoint.is_some() {
         OLDEST.with(|oldest| {
             oldest.borrow_mut().get_or_insert(jws);

@@ -1,14 +1,15 @@
-//! The choice whose receipt is not stored yet, written where a page that unloads cannot lose
-//! it. Signing a receipt waits for IndexedDB and WebCrypto; a page that reloads on
+//! The choices whose receipts are not stored yet, written where a page that unloads cannot
+//! lose them. Signing a receipt waits for IndexedDB and WebCrypto; a page that reloads on
 //! `accord:consent` (or a visitor who leaves at once) would end it first. So the browser
-//! keeps the choice in localStorage, synchronously, from the moment it is made until its
-//! receipt is stored, and signs it at the next page view if it is still there. One choice,
-//! the latest: a page that unloads has had no time for a second. The line is
+//! keeps each choice in localStorage, synchronously, from the moment it is made until its
+//! receipt is stored, and signs it at the next page view if it is still there. Every choice
+//! waiting, oldest first, a line each: two made in one task (a script's, or two tabs') before
+//! the page ends would otherwise leave one of them without a receipt. A line is
 //! `<method>|<gpc: 0 or 1>|<lang>|<the consent as its cookie value>`.
 
 use super::Method;
 use crate::consent::Consent;
-use crate::message::{cat, split_first};
+use crate::message::{cat, pieces, split_first};
 
 /// A choice kept until its receipt is stored: what [`line`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,26 @@ pub fn read_line(line: &str) -> Option<Unsigned> {
     Some(Unsigned { consent: Consent::decode(consent).ok()?, method, lang: lang.into(), gpc })
 }
 
+/// The choices kept, `kept` (lines), with `line` after them.
+pub fn add(kept: &str, line: &str) -> String {
+    cat(&[kept, if kept.is_empty() { "" } else { "\n" }, line])
+}
+
+/// The choices kept, `kept`, but `line` (a choice whose receipt is stored, or a line that is
+/// not a choice).
+pub fn without(kept: &str, line: &str) -> String {
+    let mut out = String::new();
+    for l in pieces(kept, b'\n') {
+        if l != line {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(l);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +85,37 @@ mod tests {
                 assert_eq!(read_line(&text), Some(Unsigned { consent: consent(), method, lang: "zh-CN".into(), gpc }));
             }
         }
+    }
+
+    fn other(id: &str) -> Consent {
+        Consent { id: id.into(), granted: IdSet::new(), services: IdSet::new(), ..consent() }
+    }
+
+    #[test]
+    fn choices_are_kept_in_order_and_each_goes_when_its_receipt_is_stored() {
+        let first = line(&consent(), Method::Banner, "en", false);
+        let second = line(&other("7f0c2d4e-5a6b-4c7d-8e9f-a0b1c2d3e4f5"), Method::Api, "zh-CN", true);
+        let third = line(&other("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"), Method::Panel, "en", false);
+        let kept = add(&add(&add("", &first), &second), &third);
+        let lines: Vec<&str> = pieces(&kept, b'\n').collect();
+        assert_eq!(lines, [first.as_str(), second.as_str(), third.as_str()], "one line a choice, oldest first");
+        assert!(lines.iter().all(|l| read_line(l).is_some()), "each reads back");
+
+        let rest = without(&kept, &second);
+        assert_eq!(rest, add(&first, &third), "the signed one goes, the others stay in order");
+        let rest = without(&rest, &first);
+        assert_eq!(rest, third);
+        assert_eq!(without(&rest, &third), "", "nothing left once all are signed");
+        assert_eq!(without(&kept, &line(&other("0f0f0f0f-0000-4000-8000-000000000000"), Method::Api, "en", false)), kept, "a choice not kept changes nothing");
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_choice_goes_by_itself() {
+        let good = line(&consent(), Method::Banner, "en", false);
+        let kept = add("banner|0|en|<img src=x>", &good);
+        assert_eq!(read_line("banner|0|en|<img src=x>"), None);
+        assert_eq!(without(&kept, "banner|0|en|<img src=x>"), good);
+        assert_eq!(without(&add(&good, ""), ""), good, "an empty line too");
     }
 
     #[test]

@@ -142,6 +142,42 @@ test('a choice whose page reloads at once, on accord:consent, still gets its rec
   await context.close();
 });
 
+test('two choices made in one task before the page reloads each get a receipt, in the order made', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  // Nothing is signed on this page view: its first signature waits for ever (and the second
+  // job waits for the first).
+  await holdFirstCall(page, 'sign');
+  const reloaded = page.waitForEvent('framenavigated');
+  const kept = await page.evaluate(() => {
+    window.Accord.acceptAll();
+    window.Accord.rejectAll();
+    const kept = localStorage.getItem('accord_unsigned');
+    location.reload();
+    return kept;
+  });
+  assert.equal(kept.split('\n').length, 2, `both choices kept, a line each: ${kept}`);
+  await reloaded;
+  await page.waitForFunction(() => window.__accord.state === 'ready');
+  const list = await receiptCount(page, 2);
+  await page.waitForTimeout(300);
+  assert.equal((await receipts(page)).length, 2, 'one receipt for each choice');
+  const [accepted, rejected] = list;
+  const bodies = [];
+  for (const r of list) {
+    const { payload } = await compactVerify(r.jws, await importJWK(decodeProtectedHeader(r.jws).jwk, 'ES256'));
+    bodies.push(JSON.parse(new TextDecoder().decode(payload)));
+  }
+  assert.deepEqual(bodies[0].accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences'], 'the first receipt is the acceptance');
+  assert.deepEqual(bodies[1].accord.granted.categories, ['necessary'], 'the second is the refusal');
+  assert.equal(bodies[1].accord.prev, b64urlSha256(accepted.jws), 'chained in the order made');
+  assert.equal(rejected.id, (await page.evaluate(() => window.Accord.consent())).id, 'the choice in force is the later one');
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null, 'nothing kept once both are signed');
+  await context.close();
+});
+
 test('a kept choice that does not read back is reported and dropped; the page works', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

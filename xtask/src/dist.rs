@@ -14,6 +14,7 @@ use crate::boundary;
 use crate::lowmem;
 use crate::order;
 use crate::setup::run;
+use crate::traps;
 use crate::{root, Result};
 
 /// Where the distributable wasm is compiled (with its own standard library build).
@@ -145,10 +146,13 @@ pub fn build() -> Result<PathBuf> {
         .arg(&minified)
         .arg("-o")
         .arg(&optimized))?;
-    // The functions in an order gzip compresses better (see order.rs). Binaryen reads stack
-    // code back with scratch locals that only its optimizer removes again, so -Oz runs once more.
+    // The table's entries that only trap pointed at one function (see traps.rs), and the
+    // functions in an order gzip compresses better (see order.rs). Binaryen reads stack code
+    // back with scratch locals that only its optimizer removes again, so -Oz runs once more,
+    // and removes the trapping functions no entry points at any more.
     let named = glue_dir.join("accord_bg.named.wasm");
-    write(&named, &order::name_by_likeness(&fs::read(&optimized).map_err(|e| format!("read {}: {e}", optimized.display()))?)?)?;
+    let (merged, _) = traps::merge(&fs::read(&optimized).map_err(|e| format!("read {}: {e}", optimized.display()))?)?;
+    write(&named, &order::name_by_likeness(&merged)?)?;
     run(Command::new(tools.join("wasm-opt"))
         .args(["--reorder-functions-by-name", "-Oz", ONE_CALLER_INLINE])
         .args(WASM_FEATURES)

@@ -25,6 +25,7 @@ mod lowmem;
 mod order;
 mod postgres;
 mod serve;
+mod traps;
 mod setup;
 mod test;
 

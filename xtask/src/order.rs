@@ -49,7 +49,7 @@ pub(crate) fn sleb(bytes: &[u8], at: &mut usize) -> Result<i64> {
     Ok(if negative && bits < 64 { (value | (u64::MAX << bits)) as i64 } else { value as i64 })
 }
 
-fn push_leb(out: &mut Vec<u8>, mut value: u64) {
+pub(crate) fn push_leb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -85,7 +85,7 @@ pub(crate) fn sections(wasm: &[u8]) -> Result<Vec<Section<'_>>> {
 }
 
 /// How many functions the module imports (they come before its own in the numbering).
-fn imported_functions(imports: &[u8]) -> Result<u64> {
+pub(crate) fn imported_functions(imports: &[u8]) -> Result<u64> {
     let mut at = 0;
     let (count, mut functions) = (leb(imports, &mut at)?, 0);
     for _ in 0..count {
@@ -119,7 +119,7 @@ fn imported_functions(imports: &[u8]) -> Result<u64> {
 }
 
 /// The bodies in the code section, in the module's order.
-fn bodies(code: &[u8]) -> Result<Vec<&[u8]>> {
+pub(crate) fn bodies(code: &[u8]) -> Result<Vec<&[u8]>> {
     let mut at = 0;
     let count = leb(code, &mut at)?;
     let mut out = Vec::new();

@@ -87,9 +87,9 @@ pub fn issue(choice: Choice) {
 /// Signs the choices earlier page views made but could not sign (they ended first), oldest
 /// first, then delivers what earlier page views left pending.
 pub fn flush(config: &Rc<Config>) {
-    let kept = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
-    if !kept.is_empty() {
-        for line in pieces(&kept, b'\n') {
+    let lines = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
+    if !lines.is_empty() {
+        for line in pieces(&lines, b'\n') {
             match unsigned::read_line(line) {
                 Some(u) => enqueue(sign_and_store(Choice { config: config.clone(), consent: u.consent, lang: u.lang, method: u.method, gpc: u.gpc }, line.into())),
                 None => {

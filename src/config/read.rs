@@ -104,15 +104,14 @@ impl Reader {
 
     fn integer(&mut self, obj: &Obj, name: &str, min: u64, max: u64) -> Option<u64> {
         let value = obj.get(name)?;
-        let path = obj.path(name);
         match value.as_u64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.fail(path, Problem::OutOfRange { value: n, min, max });
+                self.fail(obj.path(name), Problem::OutOfRange { value: n, min, max });
                 None
             }
             None => {
-                self.wrong_type(&path, "a whole number", value);
+                self.wrong_type(&obj.path(name), "a whole number", value);
                 None
             }
         }

@@ -199,6 +199,20 @@ pub fn name_by_likeness(wasm: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Appends a code section of `bodies` (each under 128 bytes, fewer than 128 of them): the
+/// tests' hand-built modules end with one.
+#[cfg(test)]
+pub(crate) fn push_code(wasm: &mut Vec<u8>, bodies: &[&[u8]]) {
+    let mut code = vec![bodies.len() as u8];
+    for body in bodies {
+        code.push(body.len() as u8);
+        code.extend(*body);
+    }
+    wasm.push(10);
+    push_leb(wasm, code.len() as u64);
+    wasm.extend(code);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +226,7 @@ mod tests {
         let imports = [2, 1, b'a', 1, b'f', 0, 0, 1, b'a', 1, b'm', 2, 0, 1];
         wasm.extend([2, imports.len() as u8]);
         wasm.extend(imports);
-        let mut code = vec![bodies.len() as u8];
-        for body in bodies {
-            code.push(body.len() as u8);
-            code.extend(*body);
-        }
-        wasm.push(10);
-        push_leb(&mut wasm, code.len() as u64);
-        wasm.extend(code);
+        push_code(&mut wasm, bodies);
         wasm
     }
 

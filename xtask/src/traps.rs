@@ -82,6 +82,7 @@ fn repoint(section: &[u8], traps: &[u64], to: u64) -> Result<(Vec<u8>, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::push_code;
 
     /// A module of one type (() -> ()), one imported function, the given bodies, and one
     /// element segment at offset 1 with the given function indices.
@@ -99,14 +100,7 @@ mod tests {
         wasm.push(9);
         push_leb(&mut wasm, elements.len() as u64);
         wasm.extend(elements);
-        let mut code = vec![bodies.len() as u8];
-        for body in bodies {
-            code.push(body.len() as u8);
-            code.extend(*body);
-        }
-        wasm.push(10);
-        push_leb(&mut wasm, code.len() as u64);
-        wasm.extend(code);
+        push_code(&mut wasm, bodies);
         wasm
     }
 

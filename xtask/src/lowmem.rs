@@ -4,7 +4,7 @@
 //! 1 MB stack first, growing down towards 0, and the data above it, so only a stack about to
 //! overflow would reach them. [`check`] fails the build if a data segment is placed there.
 
-use crate::order::{leb, sections, skip, sleb};
+use crate::order::{const_offset, leb, sections, skip};
 use crate::Result;
 
 /// The bytes at the bottom of memory that `--low-memory-unused` assumes unused.
@@ -16,23 +16,16 @@ pub fn check(wasm: &[u8]) -> Result<()> {
     let Some(data) = sections(wasm)?.into_iter().find(|s| s.id == 11) else { return Ok(()) };
     let bytes = data.bytes;
     let mut at = 0;
-    let not_constant = |n: u64| format!("data segment {n}'s address is not a constant: --low-memory-unused cannot be checked");
     for n in 0..leb(bytes, &mut at)? {
         let flags = leb(bytes, &mut at)?;
         if flags == 2 {
             leb(bytes, &mut at)?; // the memory's index
         }
         if flags != 1 {
-            // Active: an offset expression, `i32.const N` then `end`.
-            if bytes.get(at) != Some(&0x41) {
-                return Err(not_constant(n));
-            }
-            at += 1;
-            let address = sleb(bytes, &mut at)?;
-            if bytes.get(at) != Some(&0x0b) {
-                return Err(not_constant(n));
-            }
-            at += 1;
+            // Active: an offset expression.
+            let Some(address) = const_offset(bytes, &mut at)? else {
+                return Err(format!("data segment {n}'s address is not a constant: --low-memory-unused cannot be checked"));
+            };
             if address < UNUSED as i64 {
                 return Err(format!("data segment {n} is placed at {address}, in the first {UNUSED} bytes that --low-memory-unused assumes unused"));
             }

@@ -44,9 +44,24 @@ pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Result<u64> {
 }
 
 /// Reads a signed LEB128 number (an `i32.const`'s) at `*at`, moving past it.
-pub(crate) fn sleb(bytes: &[u8], at: &mut usize) -> Result<i64> {
+fn sleb(bytes: &[u8], at: &mut usize) -> Result<i64> {
     let (value, bits, negative) = leb_bits(bytes, at)?;
     Ok(if negative && bits < 64 { (value | (u64::MAX << bits)) as i64 } else { value as i64 })
+}
+
+/// Reads a constant offset expression at `*at` (a data or element segment's: `i32.const N`,
+/// then `end`), moving past it: `None`, with `*at` left anywhere, for any other expression.
+pub(crate) fn const_offset(bytes: &[u8], at: &mut usize) -> Result<Option<i64>> {
+    if bytes.get(*at) != Some(&0x41) {
+        return Ok(None);
+    }
+    *at += 1;
+    let value = sleb(bytes, at)?;
+    if bytes.get(*at) != Some(&0x0b) {
+        return Ok(None);
+    }
+    *at += 1;
+    Ok(Some(value))
 }
 
 pub(crate) fn push_leb(out: &mut Vec<u8>, mut value: u64) {

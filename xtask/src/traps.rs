@@ -6,7 +6,7 @@
 //! of another signature through the table traps too, so one of them serves for all; the
 //! others are then called from nowhere, and wasm-opt's next -Oz removes them.
 
-use crate::order::{bodies, imported_functions, leb, push_leb, sections, sleb, Section};
+use crate::order::{bodies, const_offset, imported_functions, leb, push_leb, sections, Section};
 use crate::Result;
 
 /// A body with no locals that is `unreachable` and its `end`.
@@ -51,17 +51,10 @@ fn repoint(section: &[u8], traps: &[u64], to: u64) -> Result<(Vec<u8>, usize)> {
         if kind != 0 {
             return Err(format!("element segment {segment} is of kind {kind}; traps.rs reads only kind 0 (active, table 0, function indices)"));
         }
-        // The offset: an `i32.const` and `end`.
         let start = at;
-        if section.get(at) != Some(&0x41) {
-            return Err(format!("element segment {segment}'s offset is not an i32.const"));
+        if const_offset(section, &mut at)?.is_none() {
+            return Err(format!("element segment {segment}'s offset is not a constant (`i32.const`, then `end`)"));
         }
-        at += 1;
-        sleb(section, &mut at)?;
-        if section.get(at) != Some(&0x0b) {
-            return Err(format!("element segment {segment}'s offset is not a constant alone"));
-        }
-        at += 1;
         push_leb(&mut out, 0);
         out.extend_from_slice(&section[start..at]);
         let entries = leb(section, &mut at)?;

@@ -37,6 +37,11 @@ thread_local! {
     /// leaves it be, so retries (and what each holds) do not add up with every choice made
     /// while the endpoint is down.
     static RETRYING: Cell<bool> = const { Cell::new(false) };
+    /// Whether a job failed on this page view (a receipt not signed or not stored, or the
+    /// store not read). The kept choices after it then wait for the next page view, so that
+    /// the chain keeps the order they were made in, and a store that is unavailable for good
+    /// is reported once, not once for each of them.
+    static STUCK: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
@@ -51,6 +56,7 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
             (!jobs.is_empty()).then(|| jobs.remove(0))
         }) {
             if let Err(e) = job.await {
+                STUCK.set(true);
                 page::error(&cat(&["receipts: ", &e.describe()]));
             }
         }
@@ -112,6 +118,11 @@ fn kept(storage: &web_sys::Storage) -> String {
     storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default()
 }
 
+/// Whether `line` is among the choices kept.
+fn waiting(line: &str) -> bool {
+    page::local_storage().is_some_and(|s| pieces(&kept(&s), b'\n').any(|l| l == line))
+}
+
 /// Forgets a kept choice, by its line: its receipt is stored now, or it is not a choice.
 fn signed(line: &str) {
     if let Some(storage) = page::local_storage() {
@@ -120,9 +131,14 @@ fn signed(line: &str) {
     }
 }
 
-/// Signs and stores `choice`'s receipt, then forgets its kept `line`.
+/// Signs and stores `choice`'s receipt, then forgets its kept `line`. After a failure on this
+/// page view, a choice kept in localStorage is left there for the next one (see `STUCK`); one
+/// that could not be kept is still tried.
 async fn sign_and_store(choice: Choice, line: String) -> Result<(), DomError> {
     let Choice { config, consent, lang, method, gpc } = choice;
+    if STUCK.get() && waiting(&line) {
+        return Ok(());
+    }
     let db = idb::open().await?;
     let key = webcrypto::visitor_key(&db).await?;
     let texts = i18n::texts(&config, &lang);

@@ -178,6 +178,89 @@ test('two choices made in one task before the page reloads each get a receipt, i
   await context.close();
 });
 
+test('a choice whose receipt fails to be signed keeps the later ones waiting, and the chain keeps the order made', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  // This page view's first signature fails (once: a reload restores WebCrypto).
+  await page.evaluate(() => {
+    const subtle = crypto.subtle;
+    const real = subtle.sign.bind(subtle);
+    let failed = false;
+    subtle.sign = (...args) => {
+      if (failed) return real(...args);
+      failed = true;
+      return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
+    };
+  });
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
+  assert.equal(errors.length, 1, 'the failure is reported');
+  assert.match(errors[0], /the test fails this signature/);
+  // Signing the refusal now would put it before the acceptance in the chain: it waits.
+  await page.evaluate(() => window.Accord.rejectAll());
+  await page.waitForTimeout(500);
+  assert.equal((await receipts(page)).length, 0, 'nothing signed out of order');
+  assert.equal(errors.length, 1, 'the refusal waits without an error of its own');
+  const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
+  assert.equal(kept.length, 2, `both choices kept: ${kept}`);
+  assert.ok(kept[0].startsWith('site script|') && kept[0].includes(`.${accepted}.`), `the acceptance first: ${kept[0]}`);
+  await visit(page, '/en/');
+  const list = await receiptCount(page, 2);
+  await page.waitForTimeout(300);
+  assert.equal((await receipts(page)).length, 2, 'one receipt for each choice');
+  const bodies = [];
+  for (const r of list) {
+    const { payload } = await compactVerify(r.jws, await importJWK(decodeProtectedHeader(r.jws).jwk, 'ES256'));
+    bodies.push(JSON.parse(new TextDecoder().decode(payload)));
+  }
+  assert.deepEqual(bodies[0].accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences'], 'the first receipt is the acceptance');
+  assert.deepEqual(bodies[1].accord.granted.categories, ['necessary'], 'the second is the refusal');
+  assert.equal(bodies[1].accord.prev, b64urlSha256(list[0].jws), 'chained in the order made');
+  assert.equal(list[0].id, accepted);
+  assert.equal(list[1].id, (await page.evaluate(() => window.Accord.consent())).id, 'the choice in force is the later one');
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null, 'nothing kept once both are signed');
+  assert.equal(errors.length, 1, 'no error on the page view that signed them');
+  await context.close();
+});
+
+test('with localStorage full, a choice after a failed signature is still signed on the same page view', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  // Nothing can be kept for the next page view, and the first signature fails.
+  await page.evaluate(() => {
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      if (key === 'accord_unsigned') throw new DOMException('the test fills the storage', 'QuotaExceededError');
+      return setItem.call(this, key, value);
+    };
+    const subtle = crypto.subtle;
+    const real = subtle.sign.bind(subtle);
+    let failed = false;
+    subtle.sign = (...args) => {
+      if (failed) return real(...args);
+      failed = true;
+      return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
+    };
+  });
+  await page.evaluate(() => window.Accord.acceptAll());
+  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
+  assert.equal(errors.length, 1, 'the failure is reported');
+  // The refusal is not waiting anywhere: it is signed now rather than lost.
+  const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
+  const [only] = await receiptCount(page, 1);
+  assert.equal(only.id, refused);
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
+  await context.close();
+});
+
 test('a kept choice that does not read back is reported and dropped; the page works', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -75,6 +75,18 @@ const holdFirstCall = (page, method) => page.evaluate((method) => {
   };
 }, method);
 
+// The page's next `crypto.subtle.sign` rejects with an OperationError; later calls go through.
+const failFirstSign = (page) => page.evaluate(() => {
+  const subtle = crypto.subtle;
+  const real = subtle.sign.bind(subtle);
+  let failed = false;
+  subtle.sign = (...args) => {
+    if (failed) return real(...args);
+    failed = true;
+    return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
+  };
+});
+
 test('each choice is a JWS that jose verifies with the embedded key; tampering and a wrong key fail', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
@@ -186,16 +198,7 @@ test('a choice whose receipt fails to be signed keeps the later ones waiting, an
   assert.equal(await visit(page, '/en/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
   // This page view's first signature fails (once: a reload restores WebCrypto).
-  await page.evaluate(() => {
-    const subtle = crypto.subtle;
-    const real = subtle.sign.bind(subtle);
-    let failed = false;
-    subtle.sign = (...args) => {
-      if (failed) return real(...args);
-      failed = true;
-      return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
-    };
-  });
+  await failFirstSign(page);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
   for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
   assert.equal(errors.length, 1, 'the failure is reported');
@@ -241,15 +244,8 @@ test('with localStorage full, a choice after a failed signature is still signed 
       if (key === 'accord_unsigned') throw new DOMException('the test fills the storage', 'QuotaExceededError');
       return setItem.call(this, key, value);
     };
-    const subtle = crypto.subtle;
-    const real = subtle.sign.bind(subtle);
-    let failed = false;
-    subtle.sign = (...args) => {
-      if (failed) return real(...args);
-      failed = true;
-      return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
-    };
   });
+  await failFirstSign(page);
   await page.evaluate(() => window.Accord.acceptAll());
   for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
   assert.equal(errors.length, 1, 'the failure is reported');

@@ -87,6 +87,40 @@ const failFirstSign = (page) => page.evaluate(() => {
   };
 });
 
+// A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
+async function bannerWithErrors() {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  return { context, page, errors };
+}
+// Waits for the first of `errors`, and checks it is the only one.
+async function firstError(page, errors) {
+  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
+  assert.equal(errors.length, 1, 'the failure is reported');
+}
+// Checks that the page's store holds two receipts, jose-verified: an acceptance of all, then
+// a refusal chained to it and in force, with nothing left waiting. Returns them.
+async function acceptedThenRefused(page) {
+  const list = await receiptCount(page, 2);
+  await page.waitForTimeout(300);
+  assert.equal((await receipts(page)).length, 2, 'one receipt for each choice');
+  const bodies = [];
+  for (const r of list) {
+    const { payload } = await compactVerify(r.jws, await importJWK(decodeProtectedHeader(r.jws).jwk, 'ES256'));
+    bodies.push(JSON.parse(new TextDecoder().decode(payload)));
+  }
+  assert.deepEqual(bodies[0].accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences'], 'the first receipt is the acceptance');
+  assert.deepEqual(bodies[1].accord.granted.categories, ['necessary'], 'the second is the refusal');
+  assert.equal(bodies[1].accord.prev, b64urlSha256(list[0].jws), 'chained in the order made');
+  assert.equal(list[1].id, (await page.evaluate(() => window.Accord.consent())).id, 'the choice in force is the later one');
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null, 'nothing kept once both are signed');
+  return list;
+}
+
 test('each choice is a JWS that jose verifies with the embedded key; tampering and a wrong key fail', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);
@@ -173,35 +207,16 @@ test('two choices made in one task before the page reloads each get a receipt, i
   assert.equal(kept.split('\n').length, 2, `both choices kept, a line each: ${kept}`);
   await reloaded;
   await page.waitForFunction(() => window.__accord.state === 'ready');
-  const list = await receiptCount(page, 2);
-  await page.waitForTimeout(300);
-  assert.equal((await receipts(page)).length, 2, 'one receipt for each choice');
-  const [accepted, rejected] = list;
-  const bodies = [];
-  for (const r of list) {
-    const { payload } = await compactVerify(r.jws, await importJWK(decodeProtectedHeader(r.jws).jwk, 'ES256'));
-    bodies.push(JSON.parse(new TextDecoder().decode(payload)));
-  }
-  assert.deepEqual(bodies[0].accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences'], 'the first receipt is the acceptance');
-  assert.deepEqual(bodies[1].accord.granted.categories, ['necessary'], 'the second is the refusal');
-  assert.equal(bodies[1].accord.prev, b64urlSha256(accepted.jws), 'chained in the order made');
-  assert.equal(rejected.id, (await page.evaluate(() => window.Accord.consent())).id, 'the choice in force is the later one');
-  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null, 'nothing kept once both are signed');
+  await acceptedThenRefused(page);
   await context.close();
 });
 
 test('a choice whose receipt fails to be signed keeps the later ones waiting, and the chain keeps the order made', async () => {
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
-  assert.equal(await visit(page, '/en/'), 'ready');
-  await banner(page).waitFor({ state: 'visible' });
+  const { context, page, errors } = await bannerWithErrors();
   // This page view's first signature fails (once: a reload restores WebCrypto).
   await failFirstSign(page);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
-  assert.equal(errors.length, 1, 'the failure is reported');
+  await firstError(page, errors);
   assert.match(errors[0], /the test fails this signature/);
   // Signing the refusal now would put it before the acceptance in the chain: it waits.
   await page.evaluate(() => window.Accord.rejectAll());
@@ -212,31 +227,14 @@ test('a choice whose receipt fails to be signed keeps the later ones waiting, an
   assert.equal(kept.length, 2, `both choices kept: ${kept}`);
   assert.ok(kept[0].startsWith('site script|') && kept[0].includes(`.${accepted}.`), `the acceptance first: ${kept[0]}`);
   await visit(page, '/en/');
-  const list = await receiptCount(page, 2);
-  await page.waitForTimeout(300);
-  assert.equal((await receipts(page)).length, 2, 'one receipt for each choice');
-  const bodies = [];
-  for (const r of list) {
-    const { payload } = await compactVerify(r.jws, await importJWK(decodeProtectedHeader(r.jws).jwk, 'ES256'));
-    bodies.push(JSON.parse(new TextDecoder().decode(payload)));
-  }
-  assert.deepEqual(bodies[0].accord.granted.categories, ['analytics', 'marketing', 'necessary', 'preferences'], 'the first receipt is the acceptance');
-  assert.deepEqual(bodies[1].accord.granted.categories, ['necessary'], 'the second is the refusal');
-  assert.equal(bodies[1].accord.prev, b64urlSha256(list[0].jws), 'chained in the order made');
-  assert.equal(list[0].id, accepted);
-  assert.equal(list[1].id, (await page.evaluate(() => window.Accord.consent())).id, 'the choice in force is the later one');
-  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null, 'nothing kept once both are signed');
+  const [first] = await acceptedThenRefused(page);
+  assert.equal(first.id, accepted);
   assert.equal(errors.length, 1, 'no error on the page view that signed them');
   await context.close();
 });
 
 test('with localStorage full, a choice after a failed signature is still signed on the same page view', async () => {
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
-  assert.equal(await visit(page, '/en/'), 'ready');
-  await banner(page).waitFor({ state: 'visible' });
+  const { context, page, errors } = await bannerWithErrors();
   // Nothing can be kept for the next page view, and the first signature fails.
   await page.evaluate(() => {
     const setItem = Storage.prototype.setItem;
@@ -247,8 +245,7 @@ test('with localStorage full, a choice after a failed signature is still signed 
   });
   await failFirstSign(page);
   await page.evaluate(() => window.Accord.acceptAll());
-  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
-  assert.equal(errors.length, 1, 'the failure is reported');
+  await firstError(page, errors);
   // The refusal is not waiting anywhere: it is signed now rather than lost.
   const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
   const [only] = await receiptCount(page, 1);

@@ -23,9 +23,12 @@ var realFetch = window.fetch;
 // Accord's start, phase by phase, in the page's User Timing, where DevTools' Performance panel,
 // a site's own monitoring and the benchmark see it: `accord:loader` (this code begins, the
 // glue above defined), `accord:inputs` (config, compiled wasm, stylesheet and parsed document
-// all in), `accord:booted` (the banner mounted, or the stored choice applied).
+// all in), `accord:booted` (the banner mounted, or the stored choice applied). Marks are for
+// watching only: a page whose `performance` is replaced or stubbed out still gets its banner.
 function mark(name) {
-  performance.mark('accord:' + name);
+  try {
+    performance.mark('accord:' + name);
+  } catch (e) {}
 }
 mark('loader');
 

@@ -250,3 +250,24 @@ test('the banner taken out of the UI by the page: the preference panel still ope
   assert.equal(await panel.isVisible(), false, 'the panel closes on the choice');
   await context.close();
 });
+
+test('a page whose performance.mark throws still gets its banner, and a choice runs the gated scripts', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Before any of the page's scripts: User Timing broken, as a stub or a replaced
+  // `performance` can leave it.
+  await page.addInitScript(() => {
+    performance.mark = () => { throw new TypeError('the page broke performance.mark'); };
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('accord:')).length), 0, 'no marks were made');
+  assert.deepEqual(await ran(page), ['necessary'], 'nothing gated before the choice');
+  await banner(page).locator('[data-accord="accept-all"]').click();
+  await page.waitForFunction(() => Object.keys(window.__demo.ran).length === 4);
+  assert.deepEqual(await ran(page), ['analytics', 'marketing', 'necessary', 'preferences']);
+  assert.deepEqual(errors, [], 'nothing thrown to the page');
+  await context.close();
+});

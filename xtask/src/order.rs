@@ -99,8 +99,11 @@ pub(crate) fn sections(wasm: &[u8]) -> Result<Vec<Section<'_>>> {
     Ok(out)
 }
 
-/// How many functions the module imports (they come before its own in the numbering).
-pub(crate) fn imported_functions(imports: &[u8]) -> Result<u64> {
+/// How many functions the module of `sections` imports (they come before its own in the
+/// numbering).
+pub(crate) fn imported_functions(sections: &[Section]) -> Result<u64> {
+    let Some(imports) = sections.iter().find(|s| s.id == 2) else { return Ok(0) };
+    let imports = imports.bytes;
     let mut at = 0;
     let (count, mut functions) = (leb(imports, &mut at)?, 0);
     for _ in 0..count {
@@ -186,10 +189,7 @@ pub fn name_by_likeness(wasm: &[u8]) -> Result<Vec<u8>> {
     if sections.iter().any(|s| s.id == 0 && s.bytes.get(..5) == Some(b"\x04name".as_slice())) {
         return Err("the wasm already has a name section: strip it before ordering".into());
     }
-    let imported = match sections.iter().find(|s| s.id == 2) {
-        Some(imports) => imported_functions(imports.bytes)?,
-        None => 0,
-    };
+    let imported = imported_functions(&sections)?;
     let code = sections.iter().find(|s| s.id == 10).ok_or("the wasm has no code section")?;
     let bodies = bodies(code.bytes)?;
     let mut names = Vec::new();

@@ -17,10 +17,7 @@ const TRAP: [u8; 3] = [0x00, 0x00, 0x0b];
 /// it does not read.
 pub fn merge(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
     let sections = sections(wasm)?;
-    let imported = match sections.iter().find(|s| s.id == 2) {
-        Some(imports) => imported_functions(imports.bytes)?,
-        None => 0,
-    };
+    let imported = imported_functions(&sections)?;
     let traps: Vec<u64> = match sections.iter().find(|s| s.id == 10) {
         Some(code) => bodies(code.bytes)?.iter().enumerate().filter(|(_, b)| **b == TRAP).map(|(f, _)| imported + f as u64).collect(),
         None => Vec::new(),

@@ -15,7 +15,7 @@ use crate::consent_mode;
 use crate::decide::{self, Stored, Verdict};
 use crate::i18n;
 use crate::message::{cat, decimal, Describe};
-use crate::receipt::Method;
+use crate::receipt::{unsigned, Method};
 use crate::ui::{Action, Ui};
 
 #[derive(Clone)]
@@ -142,7 +142,7 @@ fn record(choice: Choice, method: Method) -> Result<(), JsError> {
     // told: external ones run when loaded, inline ones from a microtask once it has returned
     // (so still before the next paint). The receipt is issued even if something below fails.
     run_gated(&doc, &config, Some(&consent));
-    receipts::issue(receipts::Choice { config: config.clone(), consent: consent.clone(), lang: ui.lang(), method, gpc });
+    receipts::issue(config.clone(), unsigned::line(&consent, method, &ui.lang(), gpc));
     ui.chosen(&consent);
     let erased = erase::refused(&doc, &config, &consent).unwrap_or_else(|e| {
         page::error(&e.describe());

@@ -15,10 +15,9 @@ use wasm_bindgen::JsCast;
 use super::js::{get, set, text};
 use super::{idb, js, nothrow, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
-use crate::consent::Consent;
 use crate::i18n;
 use crate::message::{cat, decimal, first_chars, pieces, Describe};
-use crate::receipt::{self, b64, unsigned, Facts, Method};
+use crate::receipt::{self, b64, unsigned, Facts};
 
 type Job = Pin<Box<dyn Future<Output = Result<(), DomError>>>>;
 
@@ -37,11 +36,6 @@ thread_local! {
     /// leaves it be, so retries (and what each holds) do not add up with every choice made
     /// while the endpoint is down.
     static RETRYING: Cell<bool> = const { Cell::new(false) };
-    /// Whether a job failed on this page view (a receipt not signed or not stored, or the
-    /// store not read). The kept choices after it then wait for the next page view, so that
-    /// the chain keeps the order they were made in, and a store that is unavailable for good
-    /// is reported once, not once for each of them.
-    static STUCK: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
@@ -56,7 +50,6 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
             (!jobs.is_empty()).then(|| jobs.remove(0))
         }) {
             if let Err(e) = job.await {
-                STUCK.set(true);
                 page::error(&cat(&["receipts: ", &e.describe()]));
             }
         }
@@ -64,47 +57,26 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
     });
 }
 
-/// What a receipt is about, captured when the choice is made.
-pub struct Choice {
-    pub config: Rc<Config>,
-    pub consent: Consent,
-    pub lang: String,
-    pub method: Method,
-    pub gpc: bool,
-}
-
-/// Signs and stores a receipt for `choice`, then delivers what is pending. The choice is
-/// first kept in localStorage (see [`unsigned`]), so that it is signed at the next page view
-/// should this one end first.
-pub fn issue(choice: Choice) {
-    let line = unsigned::line(&choice.consent, choice.method, &choice.lang, choice.gpc);
-    if let Some(storage) = page::local_storage() {
-        // (Storage that is full or blocked keeps nothing: the receipt is signed as before,
-        // unless the page ends first.)
-        let _ = storage.set_item(UNSIGNED, &unsigned::add(&kept(&storage), &line));
-    }
-    let endpoint = choice.config.receipt_endpoint.clone();
-    enqueue(sign_and_store(choice, line));
+/// Signs and stores a receipt for the choice `line` (see [`unsigned::line`]), after those
+/// still waiting, then delivers what is pending. The choice is first kept in localStorage
+/// (see [`unsigned`]), so that it is signed at the next page view should this one end first.
+pub fn issue(config: Rc<Config>, line: String) {
+    // Storage that is full or blocked keeps nothing: the job then signs this choice first,
+    // as nothing would sign it later.
+    let kept_now = page::local_storage().is_some_and(|s| s.set_item(UNSIGNED, &unsigned::add(&kept(&s), &line)).is_ok());
+    let endpoint = config.receipt_endpoint.clone();
+    enqueue(sign_kept(config, (!kept_now).then_some(line)));
     if let Some(endpoint) = endpoint {
         enqueue(deliver(endpoint));
     }
 }
 
-/// Signs the choices earlier page views made but could not sign (they ended first), oldest
-/// first, then delivers what earlier page views left pending.
+/// Signs the choices earlier page views made but could not sign (they ended first, or a
+/// signature failed), oldest first, then delivers what earlier page views left pending.
 pub fn flush(config: &Rc<Config>) {
-    let lines = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
-    if !lines.is_empty() {
-        for line in pieces(&lines, b'\n') {
-            match unsigned::read_line(line) {
-                Some(u) => enqueue(sign_and_store(Choice { config: config.clone(), consent: u.consent, lang: u.lang, method: u.method, gpc: u.gpc }, line.into())),
-                None => {
-                    page::warn(&cat(&["localStorage's ", UNSIGNED, " has a line that is not a choice Accord kept, and is dropped: ", first_chars(line, 200)]));
-                    signed(line);
-                }
-            }
-        }
-    }
+    // (The job's first read of localStorage, from a microtask of this task, also loads it
+    // from the browser process before the visitor's first click, which would wait for it.)
+    enqueue(sign_kept(config.clone(), None));
     if let Some(endpoint) = config.receipt_endpoint.clone() {
         enqueue(deliver(endpoint));
     }
@@ -118,11 +90,6 @@ fn kept(storage: &web_sys::Storage) -> String {
     storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default()
 }
 
-/// Whether `line` is among the choices kept.
-fn waiting(line: &str) -> bool {
-    page::local_storage().is_some_and(|s| pieces(&kept(&s), b'\n').any(|l| l == line))
-}
-
 /// Forgets a kept choice, by its line: its receipt is stored now, or it is not a choice.
 fn signed(line: &str) {
     if let Some(storage) = page::local_storage() {
@@ -131,77 +98,87 @@ fn signed(line: &str) {
     }
 }
 
-/// Signs and stores `choice`'s receipt, then forgets its kept `line`. After a failure on this
-/// page view, a choice kept in localStorage is left there for the next one (see `STUCK`); one
-/// that could not be kept is still tried.
-async fn sign_and_store(choice: Choice, line: String) -> Result<(), DomError> {
-    let Choice { config, consent, lang, method, gpc } = choice;
-    if STUCK.get() && waiting(&line) {
+/// Signs and stores the receipts of the choices waiting, each forgotten once its receipt is
+/// stored: `own` first (a choice that could not be kept, signed now rather than lost), then
+/// the lines kept in localStorage, oldest first. The first failure ends the job and leaves
+/// that choice and the ones after it kept, so that no receipt goes before an earlier choice's
+/// in the chain: the next choice's job, or the next page view, starts again from the oldest.
+async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomError> {
+    let waiting = unsigned::add(&own.unwrap_or_default(), &page::local_storage().map(|s| kept(&s)).unwrap_or_default());
+    if waiting.is_empty() {
         return Ok(());
     }
-    let db = idb::open().await?;
-    let key = webcrypto::visitor_key(&db).await?;
-    let texts = i18n::texts(&config, &lang);
-    let texts_sha256 = b64::encode(&webcrypto::sha256(receipt::texts_shown(&config, &texts).as_bytes()).await?);
-    // The place in the chain is taken with `add`, which fails where a receipt is already
-    // stored: another tab of the site may have stored one between this read and this write.
-    // Then the chain is read again, and this receipt goes after that one (signed again, as its
-    // `prev` changed). A write that fails with its place still free is a real failure.
-    let mut failed: Option<(f64, DomError)> = None;
-    let jws = loop {
-        let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
-        if stored.iter().any(|r| text(&r, "id") == consent.id) {
-            // Signed already (its page view ended after storing it, before forgetting it; or
-            // another tab signed the same kept choice).
-            signed(&line);
-            return Ok(());
-        }
-        let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
-        let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
-        if let Some((tried, e)) = failed.take() {
-            if seq <= tried {
-                return Err(e);
+    'lines: for line in pieces(&waiting, b'\n') {
+        let Some(unsigned::Unsigned { consent, method, lang, gpc }) = unsigned::read_line(line) else {
+            page::warn(&cat(&["localStorage's ", UNSIGNED, " has a line that is not a choice Accord kept, and is dropped: ", first_chars(line, 200)]));
+            signed(line);
+            continue;
+        };
+        let db = idb::open().await?;
+        let key = webcrypto::visitor_key(&db).await?;
+        let texts = i18n::texts(&config, &lang);
+        let texts_sha256 = b64::encode(&webcrypto::sha256(receipt::texts_shown(&config, &texts).as_bytes()).await?);
+        // The place in the chain is taken with `add`, which fails where a receipt is already
+        // stored: another tab of the site may have stored one between this read and this
+        // write. Then the chain is read again, and this receipt goes after that one (signed
+        // again, as its `prev` changed). A write that fails with its place still free is a
+        // real failure.
+        let mut failed: Option<(f64, DomError)> = None;
+        let jws = loop {
+            let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
+            if stored.iter().any(|r| text(&r, "id") == consent.id) {
+                // Signed already (its page view ended after storing it, before forgetting it;
+                // or another tab signed the same kept choice).
+                signed(line);
+                continue 'lines;
             }
-        }
-        let prev = match &last {
-            Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
-            None => None,
-        };
-        let facts = Facts {
-            lang: &lang,
-            method,
-            key: &key.public,
-            kid: &key.kid,
-            texts_sha256: &texts_sha256,
-            gpc,
-            prev: prev.as_deref(),
-        };
-        let payload = receipt::payload(&config, &consent, &facts);
-        let input = receipt::signing_input(&receipt::header(&key.public, &key.kid), &payload);
-        let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
-        let jws = receipt::compact(&input, &signature);
+            let last = (stored.length() > 0).then(|| stored.get(stored.length() - 1));
+            let seq = last.as_ref().and_then(|l| get(l, "seq").as_f64()).unwrap_or(0.0) + 1.0;
+            if let Some((tried, e)) = failed.take() {
+                if seq <= tried {
+                    return Err(e);
+                }
+            }
+            let prev = match &last {
+                Some(last) => Some(b64::encode(&webcrypto::sha256(text(last, "jws").as_bytes()).await?)),
+                None => None,
+            };
+            let facts = Facts {
+                lang: &lang,
+                method,
+                key: &key.public,
+                kid: &key.kid,
+                texts_sha256: &texts_sha256,
+                gpc,
+                prev: prev.as_deref(),
+            };
+            let payload = receipt::payload(&config, &consent, &facts);
+            let input = receipt::signing_input(&receipt::header(&key.public, &key.kid), &payload);
+            let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
+            let jws = receipt::compact(&input, &signature);
 
-        let record: JsValue = js_sys::Object::new().into();
-        set(&record, "seq", &JsValue::from_f64(seq));
-        set(&record, "id", &JsValue::from_str(&consent.id));
-        let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
-        set(&record, "time", &time.to_iso_string().into());
-        set(&record, "jws", &JsValue::from_str(&jws));
-        set(&record, "delivered", &JsValue::FALSE);
-        set(&record, "attempts", &JsValue::from_f64(0.0));
-        set(&record, "countersignature", &JsValue::NULL);
-        set(&record, "categories", &js::strings(consent.granted.as_slice()));
-        set(&record, "services", &js::strings(consent.services.as_slice()));
-        match idb::write(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record, false).await {
-            Ok(_) => break jws,
-            Err(e) => failed = Some((seq, e)),
+            let record: JsValue = js_sys::Object::new().into();
+            set(&record, "seq", &JsValue::from_f64(seq));
+            set(&record, "id", &JsValue::from_str(&consent.id));
+            let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
+            set(&record, "time", &time.to_iso_string().into());
+            set(&record, "jws", &JsValue::from_str(&jws));
+            set(&record, "delivered", &JsValue::FALSE);
+            set(&record, "attempts", &JsValue::from_f64(0.0));
+            set(&record, "countersignature", &JsValue::NULL);
+            set(&record, "categories", &js::strings(consent.granted.as_slice()));
+            set(&record, "services", &js::strings(consent.services.as_slice()));
+            match idb::write(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record, false).await {
+                Ok(_) => break jws,
+                Err(e) => failed = Some((seq, e)),
+            }
+        };
+        signed(line);
+        if config.receipt_endpoint.is_some() {
+            OLDEST.with(|oldest| {
+                oldest.borrow_mut().get_or_insert(jws);
+            });
         }
-    };
-    signed(&line);
-    if config.receipt_endpoint.is_some() {
-        OLDEST.with(|oldest| {
-            oldest.borrow_mut().get_or_insert(jws);
-        });
     }
     Ok(())
 }

@@ -42,9 +42,9 @@ pub fn read_line(line: &str) -> Option<Unsigned> {
     Some(Unsigned { consent: Consent::decode(consent).ok()?, method, lang: lang.into(), gpc })
 }
 
-/// The choices kept, `kept` (lines), with `line` after them.
+/// The choices kept, `kept` (lines), with `line` (or more lines) after them.
 pub fn add(kept: &str, line: &str) -> String {
-    cat(&[kept, if kept.is_empty() { "" } else { "\n" }, line])
+    cat(&[kept, if kept.is_empty() || line.is_empty() { "" } else { "\n" }, line])
 }
 
 /// The choices kept, `kept`, but `line` (a choice whose receipt is stored, or a line that is
@@ -100,6 +100,8 @@ mod tests {
         let lines: Vec<&str> = pieces(&kept, b'\n').collect();
         assert_eq!(lines, [first.as_str(), second.as_str(), third.as_str()], "one line a choice, oldest first");
         assert!(lines.iter().all(|l| read_line(l).is_some()), "each reads back");
+        assert_eq!(add(&first, &add(&second, &third)), kept, "lines added before others keep their order");
+        assert_eq!((add(&first, ""), add("", "")), (first.clone(), String::new()), "nothing added, no empty line");
 
         let rest = without(&kept, &second);
         assert_eq!(rest, add(&first, &third), "the signed one goes, the others stay in order");

@@ -169,16 +169,16 @@ test('withdrawal deletes the refused services\' cookies on the host and the pare
 test('Accept all asks the browser process for nothing new: its own cookie read back, and localStorage (loaded at start) for the choice kept until signed', async () => {
   // A first read of the cookies or of localStorage asks the browser process, and the click
   // that accepts would wait for it. The cookie is read back once, to check it was stored.
-  // localStorage keeps the choice until its receipt is signed; Accord reads it at start (for
-  // a choice an earlier page view left unsigned), so the click does not load it.
+  // localStorage keeps the choice until its receipt is signed; Accord reads it at start, in
+  // the receipt job that start queues (for a choice an earlier page view left unsigned), so
+  // the click does not load it.
   const context = await browser.newContext();
   const { page } = await openPage(context);
   // The demo's Accept all leaves out what needs separate consent, which declares cookies.
   await withConfig(page, (config) => { config.accept_all_includes_separate = true; });
   await page.addInitScript(() => {
-    const counts = { cookie: 0, localStorage: 0, storageBeforeReady: 0 };
+    const counts = { cookie: 0, localStorage: 0 };
     window.__reads = counts;
-    addEventListener('accord:ready', () => { counts.storageBeforeReady = counts.localStorage; });
     const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
     Object.defineProperty(Document.prototype, 'cookie', { configurable: true, set: cookie.set, get() { counts.cookie += 1; return cookie.get.call(this); } });
     const storage = Object.getOwnPropertyDescriptor(window, 'localStorage');
@@ -189,7 +189,7 @@ test('Accept all asks the browser process for nothing new: its own cookie read b
   const reads = await page.evaluate(() => {
     const before = { ...window.__reads };
     window.Accord.acceptAll();
-    return { cookie: window.__reads.cookie - before.cookie, localStorage: window.__reads.localStorage - before.localStorage, atStart: before.storageBeforeReady };
+    return { cookie: window.__reads.cookie - before.cookie, localStorage: window.__reads.localStorage - before.localStorage, atStart: before.localStorage };
   });
   assert.deepEqual(reads, { cookie: 1, localStorage: 1, atStart: 1 });
   assert.match(await page.evaluate(() => document.cookie), /accord_consent=/, 'the choice is stored');

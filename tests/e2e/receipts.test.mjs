@@ -75,15 +75,25 @@ const holdFirstCall = (page, method) => page.evaluate((method) => {
   };
 }, method);
 
-// The page's next `crypto.subtle.sign` rejects with an OperationError; later calls go through.
-const failFirstSign = (page) => page.evaluate(() => {
+// The page's next `count` calls of `crypto.subtle.sign` reject with an OperationError; later
+// calls go through.
+const failSigns = (page, count = 1) => page.evaluate((count) => {
   const subtle = crypto.subtle;
   const real = subtle.sign.bind(subtle);
-  let failed = false;
+  let failing = count;
   subtle.sign = (...args) => {
-    if (failed) return real(...args);
-    failed = true;
+    if (failing === 0) return real(...args);
+    failing -= 1;
     return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
+  };
+}, count);
+
+// From now on, the page's localStorage cannot take `accord_unsigned` (as if it were full).
+const fillStorage = (page) => page.evaluate(() => {
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (key, value) {
+    if (key === 'accord_unsigned') throw new DOMException('the test fills the storage', 'QuotaExceededError');
+    return setItem.call(this, key, value);
   };
 });
 
@@ -97,10 +107,10 @@ async function bannerWithErrors() {
   await banner(page).waitFor({ state: 'visible' });
   return { context, page, errors };
 }
-// Waits for the first of `errors`, and checks it is the only one.
-async function firstError(page, errors) {
-  for (let i = 0; i < 100 && errors.length === 0; i++) await page.waitForTimeout(50);
-  assert.equal(errors.length, 1, 'the failure is reported');
+// Waits until `errors` has `count` entries, and checks it has no more.
+async function errorsReported(page, errors, count = 1) {
+  for (let i = 0; i < 100 && errors.length < count; i++) await page.waitForTimeout(50);
+  assert.equal(errors.length, count, `the failures are reported: ${errors.join('\n')}`);
 }
 // Checks that the page's store holds two receipts, jose-verified: an acceptance of all, then
 // a refusal chained to it and in force, with nothing left waiting. Returns them.
@@ -211,46 +221,82 @@ test('two choices made in one task before the page reloads each get a receipt, i
   await context.close();
 });
 
-test('a choice whose receipt fails to be signed keeps the later ones waiting, and the chain keeps the order made', async () => {
+test('a choice whose receipt fails to be signed is signed again before the next choice, and the chain keeps the order made', async () => {
   const { context, page, errors } = await bannerWithErrors();
-  // This page view's first signature fails (once: a reload restores WebCrypto).
-  await failFirstSign(page);
+  // This page view's first signature fails; the ones after it go through.
+  await failSigns(page);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  await firstError(page, errors);
+  await errorsReported(page, errors);
   assert.match(errors[0], /the test fails this signature/);
-  // Signing the refusal now would put it before the acceptance in the chain: it waits.
+  const kept = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
+  assert.ok(kept.startsWith('site script|') && kept.includes(`.${accepted}.`) && !kept.includes('\n'), `the acceptance is kept: ${kept}`);
+  assert.equal((await receipts(page)).length, 0);
+  // The refusal's job signs the acceptance first, on this page view.
   await page.evaluate(() => window.Accord.rejectAll());
+  const [first] = await acceptedThenRefused(page);
+  assert.equal(first.id, accepted);
+  assert.equal(errors.length, 1, 'no error once signing works again');
+  await context.close();
+});
+
+test('while signing keeps failing, each choice waits in the order made, and the next page view signs them all', async () => {
+  const { context, page, errors } = await bannerWithErrors();
+  // The first two signatures fail: the acceptance's, then its second try in the refusal's job.
+  await failSigns(page, 2);
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  await errorsReported(page, errors);
+  await page.evaluate(() => window.Accord.rejectAll());
+  await errorsReported(page, errors, 2);
   await page.waitForTimeout(500);
   assert.equal((await receipts(page)).length, 0, 'nothing signed out of order');
-  assert.equal(errors.length, 1, 'the refusal waits without an error of its own');
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
   assert.equal(kept.length, 2, `both choices kept: ${kept}`);
   assert.ok(kept[0].startsWith('site script|') && kept[0].includes(`.${accepted}.`), `the acceptance first: ${kept[0]}`);
   await visit(page, '/en/');
   const [first] = await acceptedThenRefused(page);
   assert.equal(first.id, accepted);
-  assert.equal(errors.length, 1, 'no error on the page view that signed them');
+  assert.equal(errors.length, 2, 'no error on the page view that signed them');
   await context.close();
 });
 
 test('with localStorage full, a choice after a failed signature is still signed on the same page view', async () => {
   const { context, page, errors } = await bannerWithErrors();
   // Nothing can be kept for the next page view, and the first signature fails.
-  await page.evaluate(() => {
-    const setItem = Storage.prototype.setItem;
-    Storage.prototype.setItem = function (key, value) {
-      if (key === 'accord_unsigned') throw new DOMException('the test fills the storage', 'QuotaExceededError');
-      return setItem.call(this, key, value);
-    };
-  });
-  await failFirstSign(page);
+  await fillStorage(page);
+  await failSigns(page);
   await page.evaluate(() => window.Accord.acceptAll());
-  await firstError(page, errors);
+  await errorsReported(page, errors);
   // The refusal is not waiting anywhere: it is signed now rather than lost.
   const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
   const [only] = await receiptCount(page, 1);
   assert.equal(only.id, refused);
   assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
+  await context.close();
+});
+
+test('with localStorage full, a new choice is signed even while an earlier kept one keeps failing', async () => {
+  const { context, page, errors } = await bannerWithErrors();
+  // Every signature of a receipt that grants marketing fails.
+  await page.evaluate(() => {
+    const subtle = crypto.subtle;
+    const real = subtle.sign.bind(subtle);
+    subtle.sign = (algorithm, key, data) => {
+      const payload = new TextDecoder().decode(data).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      if (JSON.parse(atob(payload)).accord.granted.categories.includes('marketing')) {
+        return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
+      }
+      return real(algorithm, key, data);
+    };
+  });
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  await errorsReported(page, errors);
+  await fillStorage(page);
+  // The refusal cannot be kept, so its job signs it before trying the kept acceptance again.
+  const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
+  await errorsReported(page, errors, 2);
+  const list = await receiptCount(page, 1);
+  assert.deepEqual(list.map((r) => r.id), [refused], 'the refusal is signed, not lost');
+  assert.ok((await page.evaluate(() => localStorage.getItem('accord_unsigned'))).includes(`.${accepted}.`), 'the acceptance still waits');
   await context.close();
 });
 
@@ -267,6 +313,11 @@ test('a kept choice that does not read back is reported and dropped; the page wo
   assert.equal((await receipts(page)).length, 0, 'no receipt for something never chosen');
   await banner(page).locator('[data-accord="reject-all"]').click();
   await receiptCount(page, 1);
+  // With nothing waiting, the next page view has nothing to say about it.
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await page.waitForTimeout(500);
+  assert.equal(warnings.filter((w) => w.includes('accord_unsigned')).length, 1, warnings.join('\n'));
+  assert.equal((await receipts(page)).length, 1);
   await context.close();
 });
 
@@ -398,7 +449,7 @@ test('receipts form a hash chain: deleting one leaves a detectable gap', async (
   await context.close();
 });
 
-test('two tabs choosing at the same moment: neither receipt is lost, and the chain stays whole', async () => {
+test('two tabs choosing at the same moment: neither receipt is lost, and the chain keeps the order they were made in', async () => {
   const context = await browser.newContext();
   const first = (await openPage(context)).page;
   await visit(first, '/en/');
@@ -407,21 +458,30 @@ test('two tabs choosing at the same moment: neither receipt is lost, and the cha
   const second = (await openPage(context)).page;
   await visit(second, '/en/');
   // The first tab's next signature waits until the test releases it: by then it has read the
-  // chain (one receipt) and chosen its place, and the second tab stores a receipt there.
+  // chain (one receipt) and chosen its place, and the second tab stores receipts there.
   await holdFirstCall(first, 'sign');
-  await first.evaluate(() => window.Accord.rejectAll());
+  const refused = await first.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
   await first.waitForFunction(() => typeof window.__release === 'function');
+  // The second tab chooses once it sees the first tab's choice waiting in localStorage (which
+  // Chromium passes between tabs a moment later): its job signs that one first, then its own.
+  await second.waitForFunction((id) => (localStorage.getItem('accord_unsigned') || '').includes(`.${id}.`), refused);
   await second.evaluate(() => window.Accord.accept(['analytics']));
-  await receiptCount(second, 2);
+  await receiptCount(second, 3);
   await first.evaluate(() => window.__release());
+  await first.waitForFunction(() => localStorage.getItem('accord_unsigned') === null);
   const chain = await receiptCount(first, 3);
+  assert.equal((await receipts(first)).length, 3, 'the first tab stored nothing twice');
   assert.deepEqual(chain.map((r) => r.seq), [1, 2, 3]);
   assert.equal(new Set(chain.map((r) => r.id)).size, 3, 'three choices, three receipts');
   const payloads = chain.map((r) => JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()));
   assert.deepEqual(payloads.map((p) => p.accord.granted.categories.includes('marketing')), [true, false, false]);
-  assert.equal(payloads[2].accord.denied.categories.includes('analytics'), true, "the first tab's refusal comes last");
+  assert.equal(chain[1].id, refused, "the first tab's refusal, made first, comes second");
+  const accepted = (await second.evaluate(() => window.Accord.consent())).id;
+  assert.equal(chain[2].id, accepted, "the second tab's choice, made last, comes last");
+  assert.ok((await first.evaluate(() => document.cookie)).includes(`.${accepted}.`), 'and it is the one the consent cookie holds');
+  assert.deepEqual(payloads[2].accord.granted.categories, ['analytics', 'necessary']);
   assert.equal(payloads[1].accord.prev, b64urlSha256(chain[0].jws));
-  assert.equal(payloads[2].accord.prev, b64urlSha256(chain[1].jws), 'signed again after the other tab\'s');
+  assert.equal(payloads[2].accord.prev, b64urlSha256(chain[1].jws));
   await context.close();
 });
 

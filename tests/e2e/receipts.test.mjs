@@ -75,18 +75,22 @@ const holdFirstCall = (page, method) => page.evaluate((method) => {
   };
 }, method);
 
-// The page's next `count` calls of `crypto.subtle.sign` reject with an OperationError; later
-// calls go through.
-const failSigns = (page, count = 1) => page.evaluate((count) => {
+// The page's `crypto.subtle.sign` rejects with an OperationError: its next `count` calls or,
+// with `granting`, every call for a receipt that grants that category. Other calls go through.
+const failSigns = (page, count = 1, granting = null) => page.evaluate(([count, granting]) => {
   const subtle = crypto.subtle;
   const real = subtle.sign.bind(subtle);
+  const grants = (data) => {
+    const payload = new TextDecoder().decode(data).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).accord.granted.categories.includes(granting);
+  };
   let failing = count;
-  subtle.sign = (...args) => {
-    if (failing === 0) return real(...args);
+  subtle.sign = (algorithm, key, data) => {
+    if (granting ? !grants(data) : failing === 0) return real(algorithm, key, data);
     failing -= 1;
     return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
   };
-}, count);
+}, [count, granting]);
 
 // From now on, the page's localStorage cannot take `accord_unsigned` (as if it were full).
 const fillStorage = (page) => page.evaluate(() => {
@@ -276,17 +280,7 @@ test('with localStorage full, a choice after a failed signature is still signed 
 test('with localStorage full, a new choice is signed even while an earlier kept one keeps failing', async () => {
   const { context, page, errors } = await bannerWithErrors();
   // Every signature of a receipt that grants marketing fails.
-  await page.evaluate(() => {
-    const subtle = crypto.subtle;
-    const real = subtle.sign.bind(subtle);
-    subtle.sign = (algorithm, key, data) => {
-      const payload = new TextDecoder().decode(data).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      if (JSON.parse(atob(payload)).accord.granted.categories.includes('marketing')) {
-        return Promise.reject(new DOMException('the test fails this signature', 'OperationError'));
-      }
-      return real(algorithm, key, data);
-    };
-  });
+  await failSigns(page, 0, 'marketing');
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
   await errorsReported(page, errors);
   await fillStorage(page);

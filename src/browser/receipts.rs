@@ -108,14 +108,16 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
     if waiting.is_empty() {
         return Ok(());
     }
+    // Opened once for all the lines. Without a store for their receipts, every line waits,
+    // even one that is not a choice (it is dropped once the store can be read).
+    let db = idb::open().await?;
+    let key = webcrypto::visitor_key(&db).await?;
     'lines: for line in pieces(&waiting, b'\n') {
         let Some(unsigned::Unsigned { consent, method, lang, gpc }) = unsigned::read_line(line) else {
             page::warn(&cat(&["localStorage's ", UNSIGNED, " has a line that is not a choice Accord kept, and is dropped: ", first_chars(line, 200)]));
             signed(line);
             continue;
         };
-        let db = idb::open().await?;
-        let key = webcrypto::visitor_key(&db).await?;
         let texts = i18n::texts(&config, &lang);
         let texts_sha256 = b64::encode(&webcrypto::sha256(receipt::texts_shown(&config, &texts).as_bytes()).await?);
         // The place in the chain is taken with `add`, which fails where a receipt is already

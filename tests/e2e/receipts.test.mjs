@@ -314,6 +314,46 @@ test('a kept choice that does not read back is reported and dropped; the page wo
   await context.close();
 });
 
+test('with IndexedDB missing, the choices wait in localStorage, reported; the next page view that has it signs them in order', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const errors = [];
+  const warnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text());
+    if (m.type() === 'warning' && m.text().includes('accord_unsigned')) warnings.push(m.text());
+  });
+  // The first page view has no IndexedDB, and localStorage holds a line that is not a choice.
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('seeded')) {
+      sessionStorage.setItem('seeded', '1');
+      sessionStorage.setItem('no-idb', '1');
+      localStorage.setItem('accord_unsigned', 'not a choice');
+    }
+    if (sessionStorage.getItem('no-idb')) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  // Each job reports it: the signing's and the delivery's, at the start and for each choice.
+  await errorsReported(page, errors, 2);
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  await errorsReported(page, errors, 4);
+  await page.evaluate(() => window.Accord.rejectAll());
+  await errorsReported(page, errors, 6);
+  assert.ok(errors.every((e) => e.includes('IndexedDB')), errors.join('\n'));
+  const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
+  assert.equal(kept.length, 3, `both choices kept after the line already there: ${kept}`);
+  assert.equal(kept[0], 'not a choice', 'nothing is dropped before the store can be read');
+  assert.ok(kept[1].includes(`.${accepted}.`), `the acceptance before the refusal: ${kept[1]}`);
+  assert.deepEqual(warnings, []);
+  await page.evaluate(() => sessionStorage.removeItem('no-idb'));
+  await visit(page, '/en/');
+  await acceptedThenRefused(page, accepted);
+  assert.equal(warnings.length, 1, `the line that is not a choice is reported, then dropped: ${warnings.join('\n')}`);
+  assert.equal(errors.length, 6, 'no error once IndexedDB is there');
+  await context.close();
+});
+
 test('the private key cannot be exported, and stays the same across page views', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -2,7 +2,8 @@
 // cookieconsent 3.1.1 on equivalent pages (bench/pages/), in Debian's Chromium through
 // playwright-core, runs interleaved, with and without 4x CPU throttling. Prints a markdown
 // table of medians and p90s with ratios to Accord, then Accord against each peer paired by
-// run (bench/compare.mjs). Usage: node run.mjs BASE_URL [RUNS]
+// run (bench/compare.mjs). Usage: node run.mjs BASE_URL [RUNS [--against]]; with
+// --against, the two builds in bench/tmp/ (see `cargo xtask bench --against DIR`) instead.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -12,13 +13,20 @@ const BASE = process.argv[2];
 const RUNS = Number(process.argv[3] || 15);
 const root = new URL('../', import.meta.url).pathname;
 
-const MANAGERS = [
-  {
-    name: 'Accord', page: 'accord.html',
-    files: ['dist/accord.js', 'dist/accord_bg.wasm', 'dist/accord.css'],
-    banner: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"]')`,
-    accept: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"] [data-accord="accept-all"]')`,
-  },
+// With --against: this build against another, both copied to bench/tmp/ by
+// `cargo xtask bench --against DIR` and served alike, instead of the peers.
+const AGAINST = process.argv[4] === '--against';
+const accord = (name, page, dir) => ({
+  name, page,
+  files: [`${dir}/accord.js`, `${dir}/accord_bg.wasm`, `${dir}/accord.css`],
+  banner: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"]')`,
+  accept: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"] [data-accord="accept-all"]')`,
+});
+const MANAGERS = AGAINST ? [
+  accord('Accord', '../tmp/this.html', 'bench/tmp/this'),
+  accord('Accord, the build --against', '../tmp/against.html', 'bench/tmp/against'),
+] : [
+  accord('Accord', 'accord.html', 'dist'),
   {
     name: 'vanilla-cookieconsent 3.1.0', page: 'vanilla.html',
     files: ['bench/node_modules/vanilla-cookieconsent/dist/cookieconsent.umd.js', 'bench/node_modules/vanilla-cookieconsent/dist/cookieconsent.css'],

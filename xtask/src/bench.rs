@@ -6,6 +6,7 @@
 //! PostgreSQL server; `accord-collector-load` posts pre-signed receipts over keep-alive
 //! connections; a markdown table gives sustained receipts per second and p50/p99 latency.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::collector::{self, Collector};
@@ -62,21 +63,53 @@ pub fn collector(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds.
-pub fn peers(runs: u32) -> Result<()> {
+/// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds;
+/// with `against`, a folder holding another build's `accord.js`, `accord_bg.wasm` and
+/// `accord.css`, this build against that one instead of the peers (an A/B of a change).
+pub fn peers(runs: u32, against: Option<&Path>) -> Result<()> {
     setup::test_tools()?;
     dist::build()?;
+    if let Some(dir) = against {
+        stage_against(dir)?;
+    }
     let server = serve::Server::start_uncompressed(0)?;
-    run_pages(server.port, runs)
+    run_pages(server.port, runs, against.is_some())
 }
 
+/// The files of an A/B: this build's `dist/` and `dir`'s, copied to `bench/tmp/this/` and
+/// `bench/tmp/against/` (not committed), each with a copy of Accord's benchmark page that
+/// loads it. Both are served from the same place the same way, so only the builds differ.
+pub fn stage_against(dir: &Path) -> Result<()> {
+    let tmp = root().join("bench/tmp");
+    let page = root().join("bench/pages/accord.html");
+    let page = std::fs::read_to_string(&page).map_err(|e| format!("read {}: {e}", page.display()))?;
+    if !page.contains(ACCORD_SRC) {
+        return Err(format!("bench/pages/accord.html no longer loads {ACCORD_SRC}: update xtask/src/bench.rs"));
+    }
+    for (name, from) in [("this", root().join("dist")), ("against", dir.to_path_buf())] {
+        let to = tmp.join(name);
+        std::fs::create_dir_all(&to).map_err(|e| format!("create {}: {e}", to.display()))?;
+        for file in ["accord.js", "accord_bg.wasm", "accord.css"] {
+            std::fs::copy(from.join(file), to.join(file)).map_err(|e| format!("--against: copy {}: {e}", from.join(file).display()))?;
+        }
+        let html = tmp.join(format!("{name}.html"));
+        std::fs::write(&html, page.replace(ACCORD_SRC, &format!("/bench/tmp/{name}/accord.js"))).map_err(|e| format!("write {}: {e}", html.display()))?;
+    }
+    Ok(())
+}
+
+/// Where Accord's benchmark page loads it from.
+const ACCORD_SRC: &str = "/accord/accord.js";
+
 /// Runs `bench/run.mjs` for `runs` rounds against the pages served on `port` (the test smoke
-/// runs one round against the demo's server).
-pub fn run_pages(port: u16, runs: u32) -> Result<()> {
+/// runs one round against the demo's server): the peers, or with `against` the two builds
+/// [`stage_against`] put in place.
+pub fn run_pages(port: u16, runs: u32, against: bool) -> Result<()> {
     setup::npm_packages("bench")?;
-    run(Command::new("node")
-        .arg("run.mjs")
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .arg(runs.to_string())
-        .current_dir(root().join("bench")))
+    let mut node = Command::new("node");
+    node.arg("run.mjs").arg(format!("http://127.0.0.1:{port}/")).arg(runs.to_string());
+    if against {
+        node.arg("--against");
+    }
+    run(node.current_dir(root().join("bench")))
 }

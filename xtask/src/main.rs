@@ -6,8 +6,9 @@
 //! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
 //! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
 //!   (wasm-bindgen-test), end-to-end.
-//! - `cargo xtask bench [--runs N]`: Accord against vanilla-cookieconsent, klaro and
-//!   cookieconsent in Chromium (15 interleaved runs by default), as a markdown table.
+//! - `cargo xtask bench [--runs N] [--against DIR]`: Accord against vanilla-cookieconsent, klaro and
+//!   cookieconsent in Chromium (15 interleaved runs by default), as a markdown table; with
+//!   `--against DIR`, this build against the build in DIR (an A/B of a change).
 //! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
@@ -93,10 +94,14 @@ fn run(args: &[String]) -> Result<()> {
         Some("bench-collector") => bench::collector(&args[1..]),
         Some("bench") => {
             let runs = number_arg(args, "--runs", 15u32).ok().filter(|n| *n > 0).ok_or("--runs needs a positive number")?;
-            bench::peers(runs)
+            let against = match args.iter().position(|a| a == "--against") {
+                Some(i) => Some(PathBuf::from(args.get(i + 1).ok_or("--against needs a folder holding another build's accord.js, accord_bg.wasm and accord.css")?)),
+                None => None,
+            };
+            bench::peers(runs, against.as_deref())
         }
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] | bench-collector [--receipts N]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] | bench-collector [--receipts N]".into()),
     }
 }
 

@@ -40,7 +40,11 @@ pub fn all() -> Result<()> {
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
-    crate::bench::run_pages(server.port, 1)
+    crate::bench::run_pages(server.port, 1, false)?;
+
+    section("A/B smoke (`cargo xtask bench --against DIR`, dist/ against a copy of itself, one round)");
+    crate::bench::stage_against(&root.join("dist"))?;
+    crate::bench::run_pages(server.port, 1, true)
 }
 
 /// `cargo xtask test --e2e [--rounds N]`: builds `dist/`, then runs only the end-to-end tests,

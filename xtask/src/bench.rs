@@ -89,7 +89,7 @@ pub fn stage_against(dir: &Path) -> Result<()> {
     for (name, from) in [("this", root().join("dist")), ("against", dir.to_path_buf())] {
         let to = tmp.join(name);
         std::fs::create_dir_all(&to).map_err(|e| format!("create {}: {e}", to.display()))?;
-        for file in ["accord.js", "accord_bg.wasm", "accord.css"] {
+        for file in dist::FILES {
             std::fs::copy(from.join(file), to.join(file)).map_err(|e| format!("--against: copy {}: {e}", from.join(file).display()))?;
         }
         let html = tmp.join(format!("{name}.html"));

@@ -211,13 +211,15 @@ pub fn build() -> Result<PathBuf> {
     write(&dist.join("integrity.json"), integrity.as_bytes())?;
     println!("SRI: <script src=\"…/accord.js\" integrity=\"{}\" crossorigin=\"anonymous\" …> (dist/integrity.json)", sri(&bundle));
 
-    let files = ["accord.js", "accord_bg.wasm", "accord.css"];
-    precompress(&dist, &files)?;
-    let sizes = report(&dist, &files)?;
+    precompress(&dist, &FILES)?;
+    let sizes = report(&dist, &FILES)?;
     let budget = parse_budget(&read(&root.join("pkg-config/size-budget.txt"))?)?;
     check_budget(&sizes, &budget)?;
     Ok(dist)
 }
+
+/// The files of a build that a page loads: the loader and glue, the wasm, the stylesheet.
+pub const FILES: [&str; 3] = ["accord.js", "accord_bg.wasm", "accord.css"];
 
 /// A Subresource Integrity value: `sha384-` and the base64 of the file's SHA-384.
 fn sri(data: &[u8]) -> String {

@@ -250,14 +250,12 @@ fn category_ids(value: &JsValue) -> Result<Vec<String>, JsError> {
         return Err(JsError::new(r#"categories must be an array of category ids, like ["analytics"]"#));
     }
     let list: &js_sys::Array = value.unchecked_ref();
-    let mut ids = Vec::new();
-    for i in 0..list.length() {
-        match list.get(i).as_string() {
-            Some(id) => ids.push(id),
-            None => return Err(JsError::new(&cat(&["categories[", &decimal(i.into()), "] is not a category id (a string)"]))),
-        }
+    let ids = js::read_strings(list);
+    // `read_strings` skips what is not a string: the first id missing is the one at fault.
+    match (0..list.length()).find(|&i| list.get(i).as_string().is_none()) {
+        Some(i) => Err(JsError::new(&cat(&["categories[", &decimal(i.into()), "] is not a category id (a string)"]))),
+        None => Ok(ids),
     }
-    Ok(ids)
 }
 
 /// The loader's question for a request the page is about to make: `"allow"`, `"wait:<service>"`

@@ -102,14 +102,21 @@ const fillStorage = (page) => page.evaluate(() => {
 });
 
 // A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
-async function bannerWithErrors() {
+// `init`, when given, runs first in every page view of the context (Playwright's init script).
+// Also collects the warnings that name `accord_unsigned`.
+async function bannerWithErrors(init) {
   const context = await browser.newContext();
   const { page } = await openPage(context);
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text()); });
+  const warnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text());
+    if (m.type() === 'warning' && m.text().includes('accord_unsigned')) warnings.push(m.text());
+  });
+  if (init) await page.addInitScript(init);
   assert.equal(await visit(page, '/en/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
-  return { context, page, errors };
+  return { context, page, errors, warnings };
 }
 // Waits until `errors` has `count` entries, and checks it has no more.
 async function errorsReported(page, errors, count = 1) {
@@ -294,14 +301,14 @@ test('with localStorage full, a new choice is signed even while an earlier kept 
 });
 
 test('a kept choice that does not read back is reported and dropped; the page works', async () => {
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  const warnings = [];
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-  await page.addInitScript(() => { if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1'); localStorage.setItem('accord_unsigned', 'banner|0|en|<img src=x onerror=alert(1)>'); } });
-  assert.equal(await visit(page, '/en/'), 'ready');
-  await banner(page).waitFor({ state: 'visible' });
-  assert.ok(warnings.some((w) => w.includes('accord_unsigned') && w.includes('<img src=x')), warnings.join('\n'));
+  const { context, page, warnings } = await bannerWithErrors(() => {
+    if (!sessionStorage.getItem('seeded')) {
+      sessionStorage.setItem('seeded', '1');
+      localStorage.setItem('accord_unsigned', 'banner|0|en|<img src=x onerror=alert(1)>');
+    }
+  });
+  await errorsReported(page, warnings, 1);
+  assert.ok(warnings[0].includes('<img src=x'), warnings[0]);
   assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
   assert.equal((await receipts(page)).length, 0, 'no receipt for something never chosen');
   await banner(page).locator('[data-accord="reject-all"]').click();
@@ -309,22 +316,14 @@ test('a kept choice that does not read back is reported and dropped; the page wo
   // With nothing waiting, the next page view has nothing to say about it.
   assert.equal(await visit(page, '/en/'), 'ready');
   await page.waitForTimeout(500);
-  assert.equal(warnings.filter((w) => w.includes('accord_unsigned')).length, 1, warnings.join('\n'));
+  assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.equal((await receipts(page)).length, 1);
   await context.close();
 });
 
 test('with IndexedDB missing, the choices wait in localStorage, reported; the next page view that has it signs them in order', async () => {
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  const errors = [];
-  const warnings = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && m.text().includes('receipts: ')) errors.push(m.text());
-    if (m.type() === 'warning' && m.text().includes('accord_unsigned')) warnings.push(m.text());
-  });
   // The first page view has no IndexedDB, and localStorage holds a line that is not a choice.
-  await page.addInitScript(() => {
+  const { context, page, errors, warnings } = await bannerWithErrors(() => {
     if (!sessionStorage.getItem('seeded')) {
       sessionStorage.setItem('seeded', '1');
       sessionStorage.setItem('no-idb', '1');
@@ -332,8 +331,6 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
     }
     if (sessionStorage.getItem('no-idb')) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
   });
-  assert.equal(await visit(page, '/en/'), 'ready');
-  await banner(page).waitFor({ state: 'visible' });
   // Each job reports it: the signing's and the delivery's, at the start and for each choice.
   await errorsReported(page, errors, 2);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });

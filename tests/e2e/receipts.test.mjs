@@ -118,10 +118,11 @@ async function bannerWithErrors(init) {
   await banner(page).waitFor({ state: 'visible' });
   return { context, page, errors, warnings };
 }
-// Waits until `errors` has `count` entries, and checks it has no more.
-async function errorsReported(page, errors, count = 1) {
-  for (let i = 0; i < 100 && errors.length < count; i++) await page.waitForTimeout(50);
-  assert.equal(errors.length, count, `the failures are reported: ${errors.join('\n')}`);
+// Waits until `messages` (the console's errors or warnings that a test collects) has `count`
+// entries, and checks it has no more.
+async function reported(page, messages, count = 1) {
+  for (let i = 0; i < 100 && messages.length < count; i++) await page.waitForTimeout(50);
+  assert.equal(messages.length, count, `${count} reported: ${messages.join('\n')}`);
 }
 // Checks that the page's store holds two receipts, jose-verified: an acceptance of all (the
 // choice `accepted`, when given), then a refusal chained to it and in force, with nothing
@@ -238,7 +239,7 @@ test('a choice whose receipt fails to be signed is signed again before the next 
   // This page view's first signature fails; the ones after it go through.
   await failSigns(page);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  await errorsReported(page, errors);
+  await reported(page, errors);
   assert.match(errors[0], /the test fails this signature/);
   const kept = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
   assert.ok(kept.startsWith('site script|') && kept.includes(`.${accepted}.`) && !kept.includes('\n'), `the acceptance is kept: ${kept}`);
@@ -255,9 +256,9 @@ test('while signing keeps failing, each choice waits in the order made, and the 
   // The first two signatures fail: the acceptance's, then its second try in the refusal's job.
   await failSigns(page, 2);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  await errorsReported(page, errors);
+  await reported(page, errors);
   await page.evaluate(() => window.Accord.rejectAll());
-  await errorsReported(page, errors, 2);
+  await reported(page, errors, 2);
   await page.waitForTimeout(500);
   assert.equal((await receipts(page)).length, 0, 'nothing signed out of order');
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
@@ -275,7 +276,7 @@ test('with localStorage full, a choice after a failed signature is still signed 
   await fillStorage(page);
   await failSigns(page);
   await page.evaluate(() => window.Accord.acceptAll());
-  await errorsReported(page, errors);
+  await reported(page, errors);
   // The refusal is not waiting anywhere: it is signed now rather than lost.
   const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
   const [only] = await receiptCount(page, 1);
@@ -289,11 +290,11 @@ test('with localStorage full, a new choice is signed even while an earlier kept 
   // Every signature of a receipt that grants marketing fails.
   await failSigns(page, 0, 'marketing');
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  await errorsReported(page, errors);
+  await reported(page, errors);
   await fillStorage(page);
   // The refusal cannot be kept, so its job signs it before trying the kept acceptance again.
   const refused = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
-  await errorsReported(page, errors, 2);
+  await reported(page, errors, 2);
   const list = await receiptCount(page, 1);
   assert.deepEqual(list.map((r) => r.id), [refused], 'the refusal is signed, not lost');
   assert.ok((await page.evaluate(() => localStorage.getItem('accord_unsigned'))).includes(`.${accepted}.`), 'the acceptance still waits');
@@ -307,7 +308,7 @@ test('a kept choice that does not read back is reported and dropped; the page wo
       localStorage.setItem('accord_unsigned', 'banner|0|en|<img src=x onerror=alert(1)>');
     }
   });
-  await errorsReported(page, warnings, 1);
+  await reported(page, warnings, 1);
   assert.ok(warnings[0].includes('<img src=x'), warnings[0]);
   assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
   assert.equal((await receipts(page)).length, 0, 'no receipt for something never chosen');
@@ -332,11 +333,11 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
     if (sessionStorage.getItem('no-idb')) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
   });
   // Each job reports it: the signing's and the delivery's, at the start and for each choice.
-  await errorsReported(page, errors, 2);
+  await reported(page, errors, 2);
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
-  await errorsReported(page, errors, 4);
+  await reported(page, errors, 4);
   await page.evaluate(() => window.Accord.rejectAll());
-  await errorsReported(page, errors, 6);
+  await reported(page, errors, 6);
   assert.ok(errors.every((e) => e.includes('IndexedDB')), errors.join('\n'));
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
   assert.equal(kept.length, 3, `both choices kept after the line already there: ${kept}`);

@@ -42,11 +42,17 @@ pub fn root() -> PathBuf {
 /// A task failure, with a message for the person who ran it.
 pub type Result<T> = std::result::Result<T, String>;
 
+/// What follows `flag` in `args`: `None` without the flag, `Some(None)` when it comes last.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<Option<&'a String>> {
+    let i = args.iter().position(|a| a == flag)?;
+    Some(args.get(i + 1))
+}
+
 fn port_arg(args: &[String]) -> Result<u16> {
-    match args.iter().position(|a| a == "--port") {
+    match flag_value(args, "--port") {
         None => Ok(8080),
-        Some(i) => {
-            let value = args.get(i + 1).ok_or("--port needs a number")?;
+        Some(value) => {
+            let value = value.ok_or("--port needs a number")?;
             value.parse().map_err(|_| format!("--port: \"{value}\" is not a port number"))
         }
     }
@@ -54,8 +60,8 @@ fn port_arg(args: &[String]) -> Result<u16> {
 
 /// The number after `flag` (`--seconds 60`), or `default` without the flag.
 pub fn number_arg<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> Result<T> {
-    match args.iter().position(|a| a == flag) {
-        Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or(format!("{flag} needs a number")),
+    match flag_value(args, flag) {
+        Some(value) => value.and_then(|v| v.parse().ok()).ok_or(format!("{flag} needs a number")),
         None => Ok(default),
     }
 }
@@ -94,8 +100,8 @@ fn run(args: &[String]) -> Result<()> {
         Some("bench-collector") => bench::collector(&args[1..]),
         Some("bench") => {
             let runs = number_arg(args, "--runs", 15u32).ok().filter(|n| *n > 0).ok_or("--runs needs a positive number")?;
-            let against = match args.iter().position(|a| a == "--against") {
-                Some(i) => Some(PathBuf::from(args.get(i + 1).ok_or("--against needs a folder holding another build's accord.js, accord_bg.wasm and accord.css")?)),
+            let against = match flag_value(args, "--against") {
+                Some(dir) => Some(PathBuf::from(dir.ok_or("--against needs a folder holding another build's accord.js, accord_bg.wasm and accord.css")?)),
                 None => None,
             };
             bench::peers(runs, against.as_deref())

@@ -1,9 +1,10 @@
 // `cargo xtask bench`: Accord against vanilla-cookieconsent 3.1.0, klaro 0.7.22 and
 // cookieconsent 3.1.1 on equivalent pages (bench/pages/), in Debian's Chromium through
-// playwright-core, runs interleaved, with and without 4x CPU throttling. Prints a markdown
-// table of medians and p90s with ratios to Accord, then Accord against each peer paired by
-// run (bench/compare.mjs). Usage: node run.mjs BASE_URL [RUNS [--against]]; with
-// --against, the two builds in bench/tmp/ (see `cargo xtask bench --against DIR`) instead.
+// playwright-core, runs interleaved, with and without CPU throttling (4x, or R with
+// --throttle R). Prints a markdown table of medians and p90s with ratios to Accord, then
+// Accord against each peer paired by run (bench/compare.mjs). Usage: node run.mjs BASE_URL
+// [RUNS] [--against] [--throttle R]; with --against, the two builds in bench/tmp/ (see
+// `cargo xtask bench --against DIR`) instead.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -15,7 +16,13 @@ const root = new URL('../', import.meta.url).pathname;
 
 // With --against: this build against another, both copied to bench/tmp/ by
 // `cargo xtask bench --against DIR` and served alike, instead of the peers.
-const AGAINST = process.argv[4] === '--against';
+const flags = process.argv.slice(4);
+const AGAINST = flags.includes('--against');
+// The throttled runs' CPU slowdown: 4 is the issue's; more stands in for a slower machine.
+const at = flags.indexOf('--throttle');
+const THROTTLE = at < 0 ? 4 : Number(flags[at + 1]);
+if (!(Number.isInteger(THROTTLE) && THROTTLE >= 2)) throw new Error(`--throttle needs a whole number of 2 or more, not ${flags[at + 1]}`);
+const RATES = [1, THROTTLE];
 const accord = (name, page, dir) => ({
   name, page,
   files: [`${dir}/accord.js`, `${dir}/accord_bg.wasm`, `${dir}/accord.css`],
@@ -168,7 +175,7 @@ for (let run = 0; run < RUNS; run++) {
   // The order rotates from run to run, so each manager comes first as often as the others:
   // where a load falls in the sequence can move its times (see README, Benchmark).
   const order = MANAGERS.map((_, i) => MANAGERS[(run + i) % MANAGERS.length]);
-  for (const throttle of [1, 4]) {
+  for (const throttle of RATES) {
     for (const m of order) {
       const r = await measure(browser, m, throttle);
       for (const [k, v] of Object.entries(r)) ((results[`${m.name}|${throttle}|${k}`] ??= [])).push(k === 'marks' ? { ...v, visible: r.visibleMs } : v);
@@ -187,7 +194,7 @@ const METRICS = [
   ['acceptMs', 'Accept all click to gated scripts run, ms', 1],
   ['heapKB', 'JS heap used, KB', 0],
 ];
-const json = { date: new Date().toISOString(), runs: RUNS, sizes: {}, metrics: {} };
+const json = { date: new Date().toISOString(), runs: RUNS, throttle: THROTTLE, sizes: {}, metrics: {} };
 const lines = [];
 lines.push(`| | ${MANAGERS.map((m) => m.name).join(' | ')} |`);
 lines.push(`|---|${MANAGERS.map(() => '---:').join('|')}|`);
@@ -196,7 +203,7 @@ MANAGERS.forEach((m, i) => { json.sizes[m.name] = sz[i]; });
 for (const kind of ['gzip', 'brotli']) {
   lines.push(`| own files, ${kind === 'gzip' ? 'gzip -9' : 'brotli q11'}, bytes | ${sz.map((s) => `${s[kind].toLocaleString('en')} (×${(s[kind] / sz[0][kind]).toFixed(2)})`).join(' | ')} |`);
 }
-for (const throttle of [1, 4]) {
+for (const throttle of RATES) {
   for (const [key, label, digits] of METRICS) {
     const cells = MANAGERS.map((m) => {
       const xs = results[`${m.name}|${throttle}|${key}`];
@@ -217,7 +224,7 @@ const PAIRED = [['visibleMs', 'navigation to banner visible'], ['scriptingMs', '
 const peers = MANAGERS.slice(1);
 const pairedLines = [`| Accord minus, ms | ${peers.map((m) => m.name).join(' | ')} |`, `|---|${peers.map(() => '---').join('|')}|`];
 json.paired = {};
-for (const throttle of [1, 4]) {
+for (const throttle of RATES) {
   for (const [key, label] of PAIRED) {
     const accord = results[`${MANAGERS[0].name}|${throttle}|${key}`];
     const cells = peers.map((m) => {
@@ -238,9 +245,9 @@ const POINTS = [
   ['booted', '`initSync` and `boot` done: the banner mounted'],
   ['visible', 'banner visible: its style, layout and first paint'],
 ];
-const steps = [1, 4].map((throttle) => phases(results[`${MANAGERS[0].name}|${throttle}|marks`], POINTS.map(([p]) => p)));
-json.phases = { '1x': steps[0], '4x': steps[1] };
-const phaseLines = ['| step, ms | to (median since navigation) | step (median per run) | CPU ÷4: to | CPU ÷4: step |', '|---|---:|---:|---:|---:|'];
+const steps = RATES.map((throttle) => phases(results[`${MANAGERS[0].name}|${throttle}|marks`], POINTS.map(([p]) => p)));
+json.phases = { '1x': steps[0], [`${THROTTLE}x`]: steps[1] };
+const phaseLines = [`| step, ms | to (median since navigation) | step (median per run) | CPU ÷${THROTTLE}: to | CPU ÷${THROTTLE}: step |`, '|---|---:|---:|---:|---:|'];
 const ms = (x) => (x === null ? 'n/a' : x.toFixed(1));
 POINTS.forEach(([, label], i) => {
   const cells = steps.flatMap(({ at, steps: s }) => [ms(at[i].median), i === 0 ? ms(at[0].median) : ms(s[i - 1].median)]);

@@ -65,15 +65,16 @@ pub fn collector(args: &[String]) -> Result<()> {
 
 /// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds;
 /// with `against`, a folder holding another build's `accord.js`, `accord_bg.wasm` and
-/// `accord.css`, this build against that one instead of the peers (an A/B of a change).
-pub fn peers(runs: u32, against: Option<&Path>) -> Result<()> {
+/// `accord.css`, this build against that one instead of the peers (an A/B of a change). The
+/// throttled runs slow the CPU `throttle` times.
+pub fn peers(runs: u32, against: Option<&Path>, throttle: u32) -> Result<()> {
     setup::test_tools()?;
     dist::build()?;
     if let Some(dir) = against {
         stage_against(dir)?;
     }
     let server = serve::Server::start_uncompressed(0)?;
-    run_pages(server.port, runs, against.is_some())
+    run_pages(server.port, runs, against.is_some(), throttle)
 }
 
 /// The files of an A/B: this build's `dist/` and `dir`'s, copied to `bench/tmp/this/` and
@@ -103,13 +104,14 @@ const ACCORD_SRC: &str = "/accord/accord.js";
 
 /// Runs `bench/run.mjs` for `runs` rounds against the pages served on `port` (the test smoke
 /// runs one round against the demo's server): the peers, or with `against` the two builds
-/// [`stage_against`] put in place.
-pub fn run_pages(port: u16, runs: u32, against: bool) -> Result<()> {
+/// [`stage_against`] put in place; unthrottled and with the CPU slowed `throttle` times.
+pub fn run_pages(port: u16, runs: u32, against: bool, throttle: u32) -> Result<()> {
     setup::npm_packages("bench")?;
     let mut node = Command::new("node");
     node.arg("run.mjs").arg(format!("http://127.0.0.1:{port}/")).arg(runs.to_string());
     if against {
         node.arg("--against");
     }
+    node.arg("--throttle").arg(throttle.to_string());
     run(node.current_dir(root().join("bench")))
 }

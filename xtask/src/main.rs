@@ -6,9 +6,10 @@
 //! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
 //! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
 //!   (wasm-bindgen-test), end-to-end.
-//! - `cargo xtask bench [--runs N] [--against DIR]`: Accord against vanilla-cookieconsent, klaro and
-//!   cookieconsent in Chromium (15 interleaved runs by default), as a markdown table; with
-//!   `--against DIR`, this build against the build in DIR (an A/B of a change).
+//! - `cargo xtask bench [--runs N] [--against DIR] [--throttle R]`: Accord against
+//!   vanilla-cookieconsent, klaro and cookieconsent in Chromium (15 interleaved runs by
+//!   default, unthrottled and with the CPU slowed R times, 4 by default), as a markdown table;
+//!   with `--against DIR`, this build against the build in DIR (an A/B of a change).
 //! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
@@ -104,10 +105,13 @@ fn run(args: &[String]) -> Result<()> {
                 Some(dir) => Some(PathBuf::from(dir.ok_or("--against needs a folder holding another build's accord.js, accord_bg.wasm and accord.css")?)),
                 None => None,
             };
-            bench::peers(runs, against.as_deref())
+            // A slower machine, roughly: the figure is at 4x, and a higher rate asks
+            // whether a result holds on a CPU slower than this one.
+            let throttle = number_arg(args, "--throttle", 4u32).ok().filter(|r| *r >= 2).ok_or("--throttle needs a whole number of 2 or more")?;
+            bench::peers(runs, against.as_deref(), throttle)
         }
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] | bench-collector [--receipts N]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] [--throttle R] | bench-collector [--receipts N]".into()),
     }
 }
 

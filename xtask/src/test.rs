@@ -40,11 +40,12 @@ pub fn all() -> Result<()> {
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
-    crate::bench::run_pages(server.port, 1, false)?;
+    crate::bench::run_pages(server.port, 1, false, 4)?;
 
-    section("A/B smoke (`cargo xtask bench --against DIR`, dist/ against a copy of itself, one round)");
+    // At 6x, so that a rate other than the default goes through the harness too.
+    section("A/B smoke (`cargo xtask bench --against DIR --throttle 6`, dist/ against a copy of itself, one round)");
     crate::bench::stage_against(&root.join("dist"))?;
-    crate::bench::run_pages(server.port, 1, true)
+    crate::bench::run_pages(server.port, 1, true, 6)
 }
 
 /// `cargo xtask test --e2e [--rounds N]`: builds `dist/`, then runs only the end-to-end tests,

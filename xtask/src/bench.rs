@@ -63,6 +63,10 @@ pub fn collector(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// How many times the throttled runs slow the CPU unless told otherwise: the 4x.
+/// `bench/run.mjs` has the same default for runs by hand.
+pub const THROTTLE: u32 = 4;
+
 /// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds;
 /// with `against`, a folder holding another build's `accord.js`, `accord_bg.wasm` and
 /// `accord.css`, this build against that one instead of the peers (an A/B of a change). The

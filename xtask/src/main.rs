@@ -107,7 +107,7 @@ fn run(args: &[String]) -> Result<()> {
             };
             // A slower machine, roughly: the figure is at 4x, and a higher rate asks
             // whether a result holds on a CPU slower than this one.
-            let throttle = number_arg(args, "--throttle", 4u32).ok().filter(|r| *r >= 2).ok_or("--throttle needs a whole number of 2 or more")?;
+            let throttle = number_arg(args, "--throttle", bench::THROTTLE).ok().filter(|r| *r >= 2).ok_or("--throttle needs a whole number of 2 or more")?;
             bench::peers(runs, against.as_deref(), throttle)
         }
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),

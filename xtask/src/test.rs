@@ -40,7 +40,7 @@ pub fn all() -> Result<()> {
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
-    crate::bench::run_pages(server.port, 1, false, 4)?;
+    crate::bench::run_pages(server.port, 1, false, crate::bench::THROTTLE)?;
 
     // At 6x, so that a rate other than the default goes through the harness too.
     section("A/B smoke (`cargo xtask bench --against DIR --throttle 6`, dist/ against a copy of itself, one round)");

@@ -72,9 +72,10 @@ keys! {
     RecordSent = "record_sent",
     RecordKept = "record_kept",
     RecordRefused = "record_refused",
+    RecordWaiting = "record_waiting",
 }
 
-const EN: [&str; 42] = [
+const EN: [&str; 43] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -120,9 +121,10 @@ const EN: [&str; 42] = [
     "sent to the site",
     "kept in this browser",
     "refused by the site; kept in this browser",
+    "not signed yet; kept in this browser",
 ];
 
-const ZH_CN: [&str; 42] = [
+const ZH_CN: [&str; 43] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -167,10 +169,11 @@ const ZH_CN: [&str; 42] = [
     "已发送至网站",
     "保存在本浏览器中",
     "网站拒收；仍保存在本浏览器中",
+    "尚未签名；保存在本浏览器中",
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 42]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 43]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

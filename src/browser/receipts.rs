@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use super::js::{get, set, text};
 use super::{idb, js, nothrow, page, task, webcrypto, Context, DomError};
 use crate::config::Config;
+use crate::consent::Consent;
 use crate::i18n;
 use crate::message::{cat, decimal, first_chars, pieces, Describe};
 use crate::receipt::{self, b64, unsigned, Facts};
@@ -132,7 +133,7 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
         let mut failed: Option<(f64, DomError)> = None;
         let jws = loop {
             let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
-            if stored.iter().any(|r| text(&r, "id") == consent.id) {
+            if has(&stored, &consent.id) {
                 // Signed already (its page view ended after storing it, before forgetting it;
                 // or another tab signed the same kept choice).
                 signed(line);
@@ -163,17 +164,12 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
             let signature = webcrypto::sign(&key.private, input.as_bytes()).await?;
             let jws = receipt::compact(&input, &signature);
 
-            let record: JsValue = js_sys::Object::new().into();
+            let record = record(&consent);
             set(&record, "seq", &JsValue::from_f64(seq));
-            set(&record, "id", &JsValue::from_str(&consent.id));
-            let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
-            set(&record, "time", &time.to_iso_string().into());
             set(&record, "jws", &JsValue::from_str(&jws));
             set(&record, "delivered", &JsValue::FALSE);
             set(&record, "attempts", &JsValue::from_f64(0.0));
             set(&record, "countersignature", &JsValue::NULL);
-            set(&record, "categories", &js::strings(consent.granted.as_slice()));
-            set(&record, "services", &js::strings(consent.services.as_slice()));
             match idb::write(&db, idb::RECEIPTS, &JsValue::from_f64(seq), &record, false).await {
                 Ok(_) => break jws,
                 Err(e) => failed = Some((seq, e)),
@@ -305,8 +301,50 @@ pub fn beacon(config: &Config) {
     });
 }
 
+/// What a record says of its choice: `{id, time, categories, services}`.
+fn record(consent: &Consent) -> JsValue {
+    let record: JsValue = js_sys::Object::new().into();
+    set(&record, "id", &JsValue::from_str(&consent.id));
+    let time = js_sys::Date::new(&JsValue::from_f64(consent.timestamp_ms as f64));
+    set(&record, "time", &time.to_iso_string().into());
+    set(&record, "categories", &js::strings(consent.granted.as_slice()));
+    set(&record, "services", &js::strings(consent.services.as_slice()));
+    record
+}
+
 /// Every receipt kept in this browser, oldest first.
 pub async fn list() -> Result<JsValue, DomError> {
     let db = idb::open().await?;
     idb::all(&db, idb::RECEIPTS).await
+}
+
+/// The visitor's records, oldest first: `stored`, every receipt kept in this browser (see
+/// [`list`]), then each choice still waiting for its receipt in localStorage (see
+/// [`UNSIGNED`]), as `{id, time, categories, services, waiting: true}` without a `jws`.
+/// Without a store for receipts (every job reports why, at each choice), the choices waiting
+/// are all there is, and are shown: the error is only when nothing waits either.
+pub fn records(stored: Result<JsValue, DomError>) -> Result<JsValue, DomError> {
+    let waiting = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
+    let all: js_sys::Array = match stored {
+        Ok(stored) => stored.unchecked_into(),
+        Err(e) if waiting.is_empty() => return Err(e),
+        Err(_) => js_sys::Array::new(),
+    };
+    for line in pieces(&waiting, b'\n') {
+        // A line that is not a choice is left to the signing job, which reports and drops it;
+        // one whose receipt is stored already (its page view ended before forgetting it) is
+        // listed once, as that receipt.
+        let Some(choice) = unsigned::read_line(line) else { continue };
+        if !has(&all, &choice.consent.id) {
+            let record = record(&choice.consent);
+            set(&record, "waiting", &JsValue::TRUE);
+            all.push(&record);
+        }
+    }
+    Ok(all.into())
+}
+
+/// Whether `records` has one for the choice `id`.
+fn has(records: &js_sys::Array, id: &str) -> bool {
+    records.iter().any(|r| text(&r, "id") == id)
 }

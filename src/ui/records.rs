@@ -1,6 +1,6 @@
 //! "Your consent records" in the panel: each receipt's time, what it granted and whether it
-//! reached the site; and a download of them all as JSON (the visitor's rights of access and
-//! copy).
+//! reached the site, and each choice still waiting for its receipt; and a download of them all
+//! as JSON (the visitor's rights of access and copy).
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
@@ -13,7 +13,7 @@ use crate::i18n::{Key, Texts};
 use crate::message::joined;
 
 pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
-    let all = js_sys::Array::from(&receipts::list().await?);
+    let all = js_sys::Array::from(&receipts::records(receipts::list().await)?);
     list.set_text_content(None);
     if all.length() == 0 {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
@@ -37,6 +37,8 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
             Key::RecordSent
         } else if get(&record, "refused").is_truthy() {
             Key::RecordRefused
+        } else if get(&record, "waiting").is_truthy() {
+            Key::RecordWaiting
         } else {
             Key::RecordKept
         };
@@ -49,9 +51,10 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
     Ok(())
 }
 
-/// Saves every record, signed JWS included, as `consent-records.json`.
+/// Saves every record, signed JWS included, and the choices still waiting for theirs, as
+/// `consent-records.json`.
 pub async fn download() -> Result<(), DomError> {
-    let all = receipts::list().await?;
+    let all = receipts::records(receipts::list().await)?;
     let text = nothrow::json(&all, 2);
     let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document();

@@ -124,6 +124,22 @@ async function reported(page, messages, count = 1) {
   for (let i = 0; i < 100 && messages.length < count; i++) await page.waitForTimeout(50);
   assert.equal(messages.length, count, `${count} reported: ${messages.join('\n')}`);
 }
+// Opens the panel and waits until its "Your consent records" lists at least `n` records (the
+// list is filled from IndexedDB once the panel opens); their texts, newest first.
+async function records(page, n) {
+  await page.evaluate(() => window.Accord.showPreferences());
+  const items = page.locator('[data-accord="records"] .accord-record');
+  await items.nth(n - 1).waitFor();
+  return items.allTextContents();
+}
+// The panel's "Download my records (JSON)", parsed (the panel open).
+async function downloaded(page) {
+  const download = page.waitForEvent('download');
+  await page.locator('[data-accord="records-download"]').click();
+  const chunks = [];
+  for await (const chunk of await (await download).createReadStream()) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
 // Checks that the page's store holds two receipts, jose-verified: an acceptance of all (the
 // choice `accepted`, when given), then a refusal chained to it and in force, with nothing
 // left waiting.
@@ -339,6 +355,12 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   await page.evaluate(() => window.Accord.rejectAll());
   await reported(page, errors, 6);
   assert.ok(errors.every((e) => e.includes('IndexedDB')), errors.join('\n'));
+  // The visitor still sees both choices in their records, waiting; the line that is not a
+  // choice is not one of them.
+  const shown = await records(page, 2);
+  assert.equal(shown.length, 2, shown.join('\n'));
+  assert.ok(shown.every((t) => t.includes('not signed yet; kept in this browser')), shown.join('\n'));
+  assert.ok(!shown[0].includes('Analytics') && shown[1].includes('Analytics'), `the refusal, then the acceptance: ${shown.join('\n')}`);
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
   assert.equal(kept.length, 3, `both choices kept after the line already there: ${kept}`);
   assert.equal(kept[0], 'not a choice', 'nothing is dropped before the store can be read');
@@ -614,6 +636,40 @@ test('the panel shows "Your consent records", and downloads them as JSON', async
     const header = decodeProtectedHeader(r.jws);
     await compactVerify(r.jws, await importJWK(header.jwk, 'ES256'));
   }
+  await context.close();
+});
+
+test('a choice waiting for its receipt is in the visitor\'s records and their download, marked as waiting; once signed, it is listed once', async () => {
+  const { context, page, errors } = await bannerWithErrors();
+  await failSigns(page);
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  await reported(page, errors);
+  const line = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
+  assert.deepEqual(await receipts(page), [], 'Accord.receipts() gives the signed receipts only');
+  const waiting = await records(page, 1);
+  assert.equal(waiting.length, 1, waiting.join('\n'));
+  const [shown] = waiting;
+  assert.match(shown, /Strictly necessary, Preferences, Analytics, Marketing/);
+  assert.match(shown, /not signed yet; kept in this browser/);
+  const file = await downloaded(page);
+  assert.equal(file.length, 1);
+  const [saved] = file;
+  assert.equal(saved.id, accepted);
+  assert.equal(saved.waiting, true);
+  assert.equal(saved.jws, undefined, 'nothing signed to download yet');
+  assert.deepEqual(saved.categories, ['analytics', 'marketing', 'necessary', 'preferences']);
+  assert.equal(saved.time, (await page.evaluate(() => window.Accord.consent())).timestamp, 'the time of the choice');
+
+  // The refusal's job signs the acceptance, then the refusal.
+  await page.evaluate(() => window.Accord.rejectAll());
+  await acceptedThenRefused(page, accepted);
+  // The acceptance's line back in localStorage, as a page view leaves it that ends between
+  // storing a receipt and forgetting its line: the records list that receipt once.
+  await page.evaluate((line) => localStorage.setItem('accord_unsigned', line), line);
+  const signed = await records(page, 2);
+  assert.equal(signed.length, 2, signed.join('\n'));
+  assert.ok(signed.every((t) => !t.includes('not signed yet')), signed.join('\n'));
+  assert.equal(errors.length, 1);
   await context.close();
 });
 

@@ -127,13 +127,15 @@ impl Ui {
         let dir = if ["ar", "he", "fa", "ur"].contains(&i18n::primary_subtag(lang)) { "rtl" } else { "ltr" };
         let shell = el(doc, "div|class=accord", &[("lang", lang), ("dir", dir), ("data-layout", config.ui.layout.name()), ("data-position", config.ui.position.name())], "");
         let overlay = el(doc, "div|class=accord-overlay|data-accord=overlay|hidden", &[], "");
+        // The reload offer first: the overlay of an open panel (and the panel, which goes after
+        // the banner) cover it, rather than it covering the panel's buttons.
         append(
             &shell,
             &[
+                &build::reload_notice(doc, &texts),
                 &overlay,
                 &build::banner(doc, config, &texts, inner.gpc),
                 &build::confirm(doc, &texts),
-                &build::reload_notice(doc, &texts),
                 &build::floating(doc, &texts),
             ],
         );

@@ -44,6 +44,21 @@ test('withdrawing what already ran offers a reload', async () => {
   await page.evaluate(() => window.Accord.rejectAll());
   await notice.waitFor({ state: 'visible' });
   assert.equal(await notice.getAttribute('role'), 'status');
+  // Whether the notice is what the page shows at its centre.
+  const onTop = () => notice.evaluate((n) => {
+    const r = n.getBoundingClientRect();
+    return n.contains(n.getRootNode().elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+  });
+  assert.equal(await onTop(), true);
+  // The panel, opened meanwhile, is a modal: its overlay covers the notice, which does not
+  // cover the panel's buttons. Closed, the notice is on top again.
+  await page.evaluate(() => window.Accord.showPreferences());
+  await page.locator('[data-accord="panel"]').waitFor({ state: 'visible' });
+  assert.equal(await onTop(), false, 'beneath the open panel');
+  await page.locator('[data-accord="records-download"]').click({ trial: true });
+  await page.keyboard.press('Escape');
+  await page.locator('[data-accord="panel"]').waitFor({ state: 'hidden' });
+  assert.equal(await onTop(), true, 'on top once the panel is closed');
   const reloaded = page.waitForEvent('load');
   await notice.locator('[data-accord="reload-now"]').click();
   await reloaded;

@@ -95,6 +95,11 @@ fn kept(storage: &web_sys::Storage) -> String {
     storage.get_item(UNSIGNED).ok().flatten().unwrap_or_default()
 }
 
+/// The choices kept in this page's localStorage, if it has one (see [`kept`]).
+pub fn waiting() -> String {
+    page::local_storage().map(|s| kept(&s)).unwrap_or_default()
+}
+
 /// Forgets a kept choice, by its line: its receipt is stored now, or it is not a choice.
 fn signed(line: &str) {
     if let Some(storage) = page::local_storage() {
@@ -109,7 +114,7 @@ fn signed(line: &str) {
 /// that choice and the ones after it kept, so that no receipt goes before an earlier choice's
 /// in the chain: the next choice's job, or the next page view, starts again from the oldest.
 async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomError> {
-    let waiting = unsigned::add(&own.unwrap_or_default(), &page::local_storage().map(|s| kept(&s)).unwrap_or_default());
+    let waiting = unsigned::add(&own.unwrap_or_default(), &waiting());
     if waiting.is_empty() {
         return Ok(());
     }
@@ -319,12 +324,13 @@ pub async fn list() -> Result<JsValue, DomError> {
 }
 
 /// The visitor's records, oldest first: `stored`, every receipt kept in this browser (see
-/// [`list`]), then each choice still waiting for its receipt in localStorage (see
-/// [`UNSIGNED`]), as `{id, time, categories, services, waiting: true}` without a `jws`.
-/// Without a store for receipts (every job reports why, at each choice), the choices waiting
-/// are all there is, and are shown: the error is only when nothing waits either.
-pub fn records(stored: Result<JsValue, DomError>) -> Result<JsValue, DomError> {
-    let waiting = page::local_storage().map(|s| kept(&s)).unwrap_or_default();
+/// [`list`]), then each choice of `waiting` (see [`waiting`]), read before `stored`, as
+/// `{id, time, categories, services, waiting: true}` without a `jws`. (Read in that order, a
+/// choice whose receipt is stored in between is in both, and listed once; in the other
+/// order, it would be in neither.) Without a store for receipts (every job reports why, at
+/// each choice), the choices waiting are all there is, and are shown: the error is only when
+/// nothing waits either.
+pub fn records(waiting: String, stored: Result<JsValue, DomError>) -> Result<JsValue, DomError> {
     let all: js_sys::Array = match stored {
         Ok(stored) => stored.unchecked_into(),
         Err(e) if waiting.is_empty() => return Err(e),

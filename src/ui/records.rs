@@ -13,7 +13,7 @@ use crate::i18n::{Key, Texts};
 use crate::message::joined;
 
 pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
-    let all = js_sys::Array::from(&receipts::records(receipts::list().await)?);
+    let all = js_sys::Array::from(&receipts::records(receipts::waiting(), receipts::list().await)?);
     list.set_text_content(None);
     if all.length() == 0 {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
@@ -54,7 +54,7 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
 /// Saves every record, signed JWS included, and the choices still waiting for theirs, as
 /// `consent-records.json`.
 pub async fn download() -> Result<(), DomError> {
-    let all = receipts::records(receipts::list().await)?;
+    let all = receipts::records(receipts::waiting(), receipts::list().await)?;
     let text = nothrow::json(&all, 2);
     let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document();

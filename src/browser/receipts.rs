@@ -113,16 +113,23 @@ fn signed(line: &str) {
 /// the lines kept in localStorage, oldest first. The first failure ends the job and leaves
 /// that choice and the ones after it kept, so that no receipt goes before an earlier choice's
 /// in the chain: the next choice's job, or the next page view, starts again from the oldest.
+/// Where IndexedDB cannot be opened, `own` is signed into this page view's memory (see
+/// [`idb::open`]), and the kept lines wait for a page view that has IndexedDB, which keeps
+/// their receipts.
 async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomError> {
-    let waiting = unsigned::add(&own.unwrap_or_default(), &waiting());
+    let own = own.unwrap_or_default();
+    let waiting = unsigned::add(&own, &waiting());
     if waiting.is_empty() {
         return Ok(());
     }
     // Opened once for all the lines. Without a store for their receipts, every line waits,
     // even one that is not a choice (it is dropped once the store can be read).
-    let db = idb::open().await?;
+    let own = own.len();
+    let db = idb::open(own > 0).await?;
+    // `own` comes first: in this page view's memory, it is all there is to sign.
+    let waiting = if matches!(db, idb::Store::Page(_)) { &waiting[..own] } else { &waiting };
     let key = webcrypto::visitor_key(&db).await?;
-    'lines: for line in pieces(&waiting, b'\n') {
+    'lines: for line in pieces(waiting, b'\n') {
         let Some(unsigned::Unsigned { consent, method, lang, gpc }) = unsigned::read_line(line) else {
             page::warn(&cat(&["localStorage's ", UNSIGNED, " has a line that is not a choice Accord kept, and is dropped: ", first_chars(line, 200)]));
             signed(line);
@@ -193,7 +200,7 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
 /// POSTs each undelivered receipt in chain order, stopping at the first failure (so order
 /// holds) and trying again later with exponential backoff and jitter.
 async fn deliver(endpoint: String) -> Result<(), DomError> {
-    let db = idb::open().await?;
+    let db = idb::open(false).await?;
     let stored: js_sys::Array = idb::all(&db, idb::RECEIPTS).await?.unchecked_into();
     let mut oldest = None;
     let mut waiting = 0;
@@ -317,9 +324,10 @@ fn record(consent: &Consent) -> JsValue {
     record
 }
 
-/// Every receipt kept in this browser, oldest first.
+/// Every receipt kept in this browser (or, where it keeps none, in this page view's memory:
+/// see [`idb::open`]), oldest first.
 pub async fn list() -> Result<JsValue, DomError> {
-    let db = idb::open().await?;
+    let db = idb::open(false).await?;
     idb::all(&db, idb::RECEIPTS).await
 }
 

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CryptoKey, IdbDatabase, SubtleCrypto};
+use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::js::{get, object, text};
 use super::{idb, page, task, Context, DomError};
@@ -42,7 +42,7 @@ pub fn sign(key: &CryptoKey, data: &[u8]) -> impl Future<Output = Result<Vec<u8>
 /// The visitor's key from IndexedDB, made on first use. A new key takes its place with `add`,
 /// which fails where one is stored: another tab of the site may have made and stored one in the
 /// meantime. Then that key is read and used, so one browser has one key (`piiPrincipalId`).
-pub async fn visitor_key(db: &IdbDatabase) -> Result<VisitorKey, DomError> {
+pub async fn visitor_key(db: &idb::Store) -> Result<VisitorKey, DomError> {
     let mut failed = None;
     loop {
         let stored = idb::get(db, idb::KEYS, &"visitor".into()).await?;

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { compactVerify, importJWK, decodeProtectedHeader, calculateJwkThumbprint, generateKeyPair, exportJWK } from 'jose';
-import { BASE, launch, openPage, visit, banner, withConfig } from './helpers.mjs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { BASE, CHROMIUM_ARGS, launch, openPage, visit, banner, ran, withConfig } from './helpers.mjs';
 
 let browser;
 let collector;
@@ -52,10 +56,13 @@ after(async () => {
 
 const b64urlSha256 = (text) => createHash('sha256').update(text).digest('base64url');
 const receipts = (page) => page.evaluate(() => window.Accord.receipts());
-// Polls until `check(receipts)` holds (waitForFunction cannot await a promise), or fails.
-async function until(page, check, what) {
+// The same, with a page that has no store to list yet (its `Accord.receipts()` rejects) read as none.
+const receiptsOrNone = (page) => page.evaluate(() => window.Accord.receipts().catch(() => []));
+// Polls until `check(receipts)` holds (waitForFunction cannot await a promise), or fails;
+// `read` reads the receipts.
+async function until(page, check, what, read = receipts) {
   for (let i = 0; i < 100; i++) {
-    const list = await receipts(page);
+    const list = await read(page);
     if (check(list)) return list;
     await page.waitForTimeout(100);
   }
@@ -371,6 +378,42 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   await acceptedThenRefused(page, accepted);
   assert.equal(warnings.length, 1, `the line that is not a choice is reported, then dropped: ${warnings.join('\n')}`);
   assert.equal(errors.length, 6, 'no error once IndexedDB is there');
+  await context.close();
+});
+
+test('without IndexedDB, a choice localStorage cannot keep is signed into the page view\'s memory; the choices kept there still wait for IndexedDB', async () => {
+  // Page view 1: no IndexedDB, so the acceptance waits in localStorage. Page view 2: no
+  // IndexedDB, and localStorage reads but refuses writes. Page view 3: both work.
+  const { context, page } = await bannerWithErrors(() => {
+    if (window !== window.top) return; // the demo's frames are not page views
+    const view = Number(sessionStorage.getItem('view') ?? 0) + 1;
+    sessionStorage.setItem('view', String(view));
+    if (view < 3) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+    if (view === 2) {
+      const real = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (...args) {
+        if (this === localStorage) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return real.apply(this, args);
+      };
+    }
+  });
+  const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
+  const kept = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
+  assert.ok(kept.includes(`.${accepted}.`) && !kept.includes('\n'), `the acceptance is kept: ${kept}`);
+
+  await visit(page, '/en/');
+  const refusedId = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
+  const inMemory = await until(page, (l) => l.length === 1, 'the refusal is signed in memory', receiptsOrNone);
+  assert.equal(inMemory[0].id, refusedId);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), kept, 'the acceptance still waits, untouched');
+  const shown = await records(page, 2);
+  assert.equal(shown.filter((t) => t.includes('not signed yet')).length, 1, shown.join('\n'));
+
+  await visit(page, '/en/');
+  const signed = await receiptCount(page, 1);
+  assert.equal(signed[0].id, accepted, 'the next page view with IndexedDB signs the acceptance');
+  assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), null);
   await context.close();
 });
 
@@ -788,4 +831,80 @@ test('with the endpoint down, one retry waits at a time and 60 failed deliveries
   const list = await until(page, (l) => l.length === 67 && l.every((r) => r.delivered), 'all 67 are delivered');
   assert.deepEqual(received.map((r) => r.jws), list.map((r) => r.jws), 'each stored once, in chain order');
   await context.close();
+});
+
+// A Chromium whose own settings block every site's cookies and site data, as a visitor sets
+// them (Settings, Privacy, "Don't allow sites to save data"): a profile of its own, since the
+// setting is the browser's, not a page's.
+async function launchKeepingNoSiteData() {
+  const dir = mkdtempSync(join(tmpdir(), 'accord-no-site-data-'));
+  mkdirSync(join(dir, 'Default'));
+  writeFileSync(join(dir, 'Default', 'Preferences'),
+    JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return { context, done: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+test('in a browser that keeps no data for the site, each choice still gets its receipt: signed with a key of the page view, delivered, verifiable, listed', async () => {
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  collectorUp = true;
+  const { context, done } = await launchKeepingNoSiteData();
+  try {
+    const { page, console } = await openPage(context);
+    await withConfig(page, (c) => { c.receipts = { endpoint }; });
+    assert.equal(await visit(page, '/en/'), 'ready');
+    // The browser itself refuses: no cookie, no localStorage, no IndexedDB.
+    const refused = await page.evaluate(async () => {
+      document.cookie = 'probe=1; path=/';
+      let storage = 'readable';
+      try { void window.localStorage; } catch (e) { storage = e.name; }
+      const idb = await new Promise((resolve) => {
+        const open = indexedDB.open('probe');
+        open.onsuccess = () => resolve('opened');
+        open.onerror = () => resolve(open.error.name);
+      });
+      return { cookie: document.cookie, storage, idb };
+    });
+    assert.deepEqual(refused, { cookie: '', storage: 'SecurityError', idb: 'UnknownError' });
+    assert.ok(!(await ran(page)).some((c) => c === 'analytics' || c === 'marketing'), 'nothing gated before a choice');
+
+    await banner(page).locator('[data-accord="accept-all"]').click();
+    await page.waitForFunction(() => window.__demo.ran.analytics);
+    const accepted = await page.evaluate(() => window.Accord.consent().id);
+    const refusedId = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
+    // (Until the first choice's job has made the page's store, there is no store to list.)
+    const list = await until(page, (l) => l.length === 2 && l.every((r) => r.delivered), 'both receipts are delivered', receiptsOrNone);
+    assert.deepEqual(list.map((r) => r.id), [accepted, refusedId], 'in the order made');
+    const headers = list.map((r) => decodeProtectedHeader(r.jws));
+    for (const [i, r] of list.entries()) {
+      await compactVerify(r.jws, await importJWK(headers[i].jwk, 'ES256'));
+      assert.equal(headers[i].kid, await calculateJwkThumbprint(headers[i].jwk, 'sha256'));
+    }
+    assert.equal(headers[0].kid, headers[1].kid, "one key for the page view's receipts");
+    const payloads = list.map((r) => JSON.parse(Buffer.from(r.jws.split('.')[1], 'base64url').toString()));
+    assert.equal(payloads[0].accord.prev, null);
+    assert.equal(payloads[1].accord.prev, b64urlSha256(list[0].jws), 'chained');
+    const mine = list.map((r) => r.jws);
+    assert.deepEqual(received.map((r) => r.jws).filter((j) => mine.includes(j)), mine, 'the endpoint has both, in order');
+    assert.deepEqual(list.map((r) => r.countersignature !== null), [true, true]);
+
+    // The visitor's records list them, as receipts that reached the site.
+    const shown = await records(page, 2);
+    assert.equal(shown.length, 2, shown.join('\n'));
+    assert.ok(shown.every((t) => !t.includes('not signed yet')), shown.join('\n'));
+
+    const warned = console.filter((m) => m.type === 'warning').map((m) => m.text);
+    const memory = warned.filter((t) => t.includes("receipts are kept in this page view's memory only") && t.includes('IndexedDB'));
+    assert.equal(memory.length, 1, `said once: ${warned.join('\n')}`);
+    assert.ok(warned.some((t) => t.includes('cookie') && t.includes('this page')), warned.join('\n'));
+    assert.ok(!console.some((m) => m.type === 'pageerror'), JSON.stringify(console));
+
+    // The next page view starts again: no receipt is left, and its choice has a key of its own.
+    assert.equal(await visit(page, '/en/'), 'ready');
+    await page.evaluate(() => window.Accord.acceptAll());
+    const next = await until(page, (l) => l.length === 1 && l[0].delivered, "the next page view's receipt is delivered", receiptsOrNone);
+    assert.notEqual(decodeProtectedHeader(next[0].jws).kid, headers[0].kid);
+  } finally {
+    await done();
+  }
 });

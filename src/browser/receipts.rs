@@ -2,7 +2,9 @@
 //! to the previous one, kept in IndexedDB, and delivered in order to the configured endpoint
 //! (retried with exponential backoff and jitter, flushed at the next page load, sent by
 //! beacon on `pagehide`). Without an endpoint they are kept locally. All work on the store
-//! runs one job at a time, so two quick choices cannot take the same place in the chain.
+//! runs one job at a time, so two quick choices cannot take the same place in the chain. In a
+//! browser that keeps no data for the site, the store is the page view's memory (see
+//! [`idb::open`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -39,7 +39,8 @@ pub fn sign(key: &CryptoKey, data: &[u8]) -> impl Future<Output = Result<Vec<u8>
     bytes(subtle().sign_with_object_and_u8_array(&algorithm, key, data).context("sign a receipt"), "sign a receipt")
 }
 
-/// The visitor's key from IndexedDB, made on first use. A new key takes its place with `add`,
+/// The visitor's key from `db` (IndexedDB, or the page view's memory: see [`idb::open`]),
+/// made on first use. A new key takes its place with `add`,
 /// which fails where one is stored: another tab of the site may have made and stored one in the
 /// meantime. Then that key is read and used, so one browser has one key (`piiPrincipalId`).
 pub async fn visitor_key(db: &idb::Store) -> Result<VisitorKey, DomError> {

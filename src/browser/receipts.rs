@@ -126,10 +126,10 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
     }
     // Opened once for all the lines. Without a store for their receipts, every line waits,
     // even one that is not a choice (it is dropped once the store can be read).
-    let own = own.len();
-    let db = idb::open(own > 0).await?;
+    let own_len = own.len();
+    let db = idb::open(own_len > 0).await?;
     // `own` comes first: in this page view's memory, it is all there is to sign.
-    let waiting = if matches!(db, idb::Store::Page(_)) { &waiting[..own] } else { &waiting };
+    let waiting = if matches!(db, idb::Store::Page(_)) { &waiting[..own_len] } else { &waiting };
     let key = webcrypto::visitor_key(&db).await?;
     'lines: for line in pieces(waiting, b'\n') {
         let Some(unsigned::Unsigned { consent, method, lang, gpc }) = unsigned::read_line(line) else {

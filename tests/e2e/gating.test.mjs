@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { BASE, launch, CHROMIUM_ARGS, openPage, visit, banner, fixture, demoConfig, consentCookie, withConfig } from './helpers.mjs';
+import { BASE, launch, CHROMIUM, openPage, visit, banner, fixture, demoConfig, consentCookie, withConfig } from './helpers.mjs';
 import { chromium } from 'playwright-core';
 
 const KINDS = ['beacon', 'external.js', 'fetch', 'frame.html', 'inline.gif', 'injected.js', 'pixel.gif', 'style.css', 'tm-pixel.gif', 'tm-tag.js', 'xhr'];
@@ -129,8 +129,8 @@ test('after Accept all each tracker fires exactly once', async () => {
 test('withdrawal deletes the refused services\' cookies on the host and the parent domain, on / and the page\'s directory, and their storage', async () => {
   const server = new URL(BASE);
   const resolver = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP accord.test 127.0.0.1, MAP *.accord.test 127.0.0.1'],
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, '--host-resolver-rules=MAP accord.test 127.0.0.1, MAP *.accord.test 127.0.0.1'],
   });
   const context = await resolver.newContext();
   const { page } = await openPage(context);

@@ -7,13 +7,16 @@ export const BASE = process.env.ACCORD_DEMO_URL;
 if (!BASE) throw new Error('ACCORD_DEMO_URL is not set: run these through `cargo xtask test`');
 
 // Chromium as root needs --no-sandbox; the rest keep it off hosts this closed network refuses.
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
+// Debian's Chromium with those arguments: the options of every launch.
+export const CHROMIUM = { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS };
+
 export function launch() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch(CHROMIUM);
 }
 
 export function fixture(name) {

@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, CHROMIUM_ARGS, launch, openPage, visit, banner, ran, withConfig } from './helpers.mjs';
+import { BASE, CHROMIUM, launch, openPage, visit, banner, ran, withConfig } from './helpers.mjs';
 
 let browser;
 let collector;
@@ -841,7 +841,7 @@ async function launchKeepingNoSiteData() {
   mkdirSync(join(dir, 'Default'));
   writeFileSync(join(dir, 'Default', 'Preferences'),
     JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
   return { context, done: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

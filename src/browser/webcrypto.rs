@@ -22,6 +22,19 @@ fn subtle() -> SubtleCrypto {
     page::crypto().subtle()
 }
 
+/// Whether this page has WebCrypto, which browsers offer only in a secure context: a page
+/// served over plain http (other than from localhost) has none, so its choices cannot be
+/// signed. Without this, the failure named only an undefined `generateKey`.
+pub fn ready() -> Result<(), DomError> {
+    if subtle().is_undefined() {
+        return Err(DomError {
+            action: "sign",
+            detail: "WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage".into(),
+        });
+    }
+    Ok(())
+}
+
 /// The bytes `promise` fulfils with (a digest or a signature), or the error of making it.
 /// (One future for both: each as an `async fn` of its own was another state machine.)
 async fn bytes(promise: Result<js_sys::Promise, DomError>, action: &'static str) -> Result<Vec<u8>, DomError> {

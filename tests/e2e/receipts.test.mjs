@@ -908,3 +908,42 @@ test('in a browser that keeps no data for the site, each choice still gets its r
     await done();
   }
 });
+
+test('on a page served over plain http (not a secure context, so no WebCrypto), the choice works and waits unsigned, with an error that names the cause', async () => {
+  // The demo under a name that is not localhost: Chromium gives such an http page no
+  // `crypto.subtle`, as it would a site on the web served without TLS.
+  const host = 'accord-shop.test';
+  const insecure = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, `--host-resolver-rules=MAP ${host} 127.0.0.1`] });
+  try {
+    const { page, console } = await openPage(await insecure.newContext());
+    const url = new URL('/en/', BASE);
+    url.hostname = host;
+    assert.equal(await visit(page, url.href), 'ready');
+    assert.deepEqual(await page.evaluate(() => [window.isSecureContext, typeof crypto.subtle]), [false, 'undefined']);
+    assert.ok(!(await ran(page)).some((c) => c === 'analytics' || c === 'marketing'), 'nothing gated before a choice');
+
+    await banner(page).locator('[data-accord="accept-all"]').click();
+    await page.waitForFunction(() => window.__demo.ran.analytics && window.__demo.ran.marketing);
+    const accepted = await page.evaluate(() => window.Accord.consent().id);
+    const errors = () => console.filter((m) => m.type === 'error' && m.text.includes('Accord: receipts: ')).map((m) => m.text);
+    for (let i = 0; i < 100 && errors().length === 0; i++) await page.waitForTimeout(50);
+    assert.deepEqual(errors(), ['Accord: receipts: could not sign: WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage']);
+    const kept = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
+    assert.ok(kept.includes(`.${accepted}.`), `the choice waits in localStorage: ${kept}`);
+    assert.deepEqual(await receipts(page), [], 'no receipt could be signed');
+    const shown = await records(page, 1);
+    assert.equal(shown.length, 1, shown.join('\n'));
+    assert.match(shown[0], /not signed yet; kept in this browser/);
+    assert.ok(!console.some((m) => m.type === 'pageerror'), JSON.stringify(console));
+
+    // The next page view keeps the choice, and says the same once for the choice still waiting.
+    assert.equal(await visit(page, url.href), 'ready');
+    assert.equal(await banner(page).isVisible(), false, 'the choice holds');
+    await page.waitForFunction(() => window.__demo.ran.analytics);
+    for (let i = 0; i < 100 && errors().length < 2; i++) await page.waitForTimeout(50);
+    assert.equal(errors().length, 2, errors().join('\n'));
+    assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), kept, 'still waiting, not dropped');
+  } finally {
+    await insecure.close();
+  }
+});

@@ -1,6 +1,7 @@
 //! Judging what a scan saw against the site's Accord config (pure): trackers that ran before
 //! consent or after a refusal, third-party requests no service declares, cookies and storage
-//! keys no service declares, and cookies that live longer than declared.
+//! keys no service declares, cookies that live longer than declared, and choices that got no
+//! signed receipt.
 
 use accord::config::{Config, CookieRule, Service, TrackerKind};
 use accord::track;
@@ -31,6 +32,7 @@ pub const UNDECLARED_THIRD_PARTY: &str = "undeclared third-party request";
 pub const UNDECLARED_COOKIE: &str = "undeclared cookie";
 pub const UNDECLARED_STORAGE: &str = "undeclared storage";
 pub const OUTLIVES: &str = "cookie outlives its declaration";
+pub const UNSIGNED: &str = "choice without a signed receipt";
 
 /// Slack for clocks and rounding when comparing a cookie's life with its declaration.
 const SLACK_S: f64 = 3600.0;
@@ -117,13 +119,26 @@ pub fn judge(config: &Config, site: &str, seen: &Observations) -> Vec<Violation>
             Some(_) => {}
         }
     }
+    for u in &seen.unsigned {
+        let mut detail = String::from("a choice made on this page has no signed receipt in Accord.receipts()");
+        if !u.secure {
+            detail.push_str("; the page is not a secure context (served over plain http), and browsers give WebCrypto, which signs the receipts, only to secure contexts: serve the site over https");
+        }
+        if u.reported.is_empty() {
+            detail.push_str("; the page reported nothing about it");
+        } else {
+            detail.push_str("; the page reported: ");
+            detail.push_str(&u.reported.join(" | "));
+        }
+        note(&mut out, UNSIGNED, &u.page, None, u.state, detail);
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{Cookie, Request, StorageWrite};
+    use crate::observe::{Cookie, Request, StorageWrite, Unsigned};
 
     const CONFIG: &str = r#"{"revision": 1, "site": {"controller": "C"},
       "categories": [{"id": "necessary", "required": true, "title": "N"}, {"id": "analytics", "title": "A"}],
@@ -182,5 +197,31 @@ mod tests {
         );
         assert_eq!(v[0].states, vec!["no choice", "reject all"]);
         assert!(v[4].detail.contains("lives 365 days, declared at most 30"), "{}", v[4].detail);
+    }
+
+    #[test]
+    fn a_choice_without_its_receipt_is_named_with_the_cause() {
+        let config = Config::parse(CONFIG).unwrap();
+        let unsigned = |state, page: &str, secure, reported: &[&str]| Unsigned {
+            state,
+            page: page.into(),
+            secure,
+            reported: reported.iter().map(|r| r.to_string()).collect(),
+        };
+        let seen = Observations {
+            unsigned: vec![
+                unsigned(State::Rejected, "http://shop.test/", false, &[]),
+                unsigned(State::Accepted, "http://shop.test/", false, &[]),
+                unsigned(State::Accepted, "https://shop.test/", true, &["Accord: receipts: could not open IndexedDB: UnknownError", "Accord: receipts: could not sign"]),
+                unsigned(State::Rejected, "https://quiet.test/", true, &[]),
+            ],
+            ..Observations::default()
+        };
+        let v = judge(&config, SITE, &seen);
+        assert_eq!(v.iter().map(|v| (v.kind, v.subject.as_str())).collect::<Vec<_>>(), vec![(UNSIGNED, "http://shop.test/"), (UNSIGNED, "https://shop.test/"), (UNSIGNED, "https://quiet.test/")]);
+        assert_eq!(v[0].states, vec!["reject all", "accept all"]);
+        assert!(v[0].detail.contains("not a secure context") && v[0].detail.ends_with("serve the site over https; the page reported nothing about it"), "{}", v[0].detail);
+        assert!(v[1].detail.ends_with("the page reported: Accord: receipts: could not open IndexedDB: UnknownError | Accord: receipts: could not sign"), "{}", v[1].detail);
+        assert!(v[2].detail.ends_with("the page reported nothing about it"), "{}", v[2].detail);
     }
 }

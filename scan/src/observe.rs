@@ -1,6 +1,7 @@
 //! What a scan sees, in three fresh browser profiles (no choice, Reject all, Accept all): the
 //! requests each page makes (with their kind: script, image, ping for beacons, …), the cookies
-//! set (first or third party, with expiry), and the localStorage writes, each with its time.
+//! set (first or third party, with expiry), and the localStorage writes, each with its time;
+//! and, after each choice, whether its signed receipt appeared.
 
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -58,17 +59,33 @@ pub struct StorageWrite {
     pub page: String,
 }
 
+/// A choice the scan made whose signed receipt never appeared in `Accord.receipts()`.
+#[derive(Debug, Clone)]
+pub struct Unsigned {
+    pub state: State,
+    pub page: String,
+    /// `window.isSecureContext`: without it, the browser has no WebCrypto to sign with.
+    pub secure: bool,
+    /// What the page reported about its receipts on the console (`Accord: receipts: …`).
+    pub reported: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Observations {
     pub pages: Vec<String>,
     pub requests: Vec<Request>,
     pub cookies: Vec<Cookie>,
     pub storage: Vec<StorageWrite>,
+    pub unsigned: Vec<Unsigned>,
 }
 
 fn now_s() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
+
+/// How long after the settling a choice's receipt may take to be signed before the scan
+/// reports it missing (its signing is usually done in well under a second).
+const RECEIPT_WAIT_MS: u64 = 5000;
 
 /// Records localStorage writes before any page script runs.
 const RECORDER: &str = r#"(() => {
@@ -107,7 +124,7 @@ impl Scan<'_> {
         let target_id = target["targetId"].as_str().unwrap_or("").to_string();
         let attached = self.browser.call("", "Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }))?;
         let session = attached["sessionId"].as_str().ok_or("no DevTools session")?.to_string();
-        for method in ["Network.enable", "Page.enable"] {
+        for method in ["Network.enable", "Page.enable", "Runtime.enable"] {
             self.browser.call(&session, method, json!({}))?;
         }
         self.browser.call(&session, "Page.addScriptToEvaluateOnNewDocument", json!({ "source": RECORDER }))?;
@@ -237,6 +254,37 @@ impl Scan<'_> {
         Ok(())
     }
 
+    /// Whether the choice just made on `page` has its signed receipt, waiting for it up to
+    /// `RECEIPT_WAIT_MS` more; if not, what the page says of it.
+    fn receipt(&mut self, tab: &Tab, state: State, page: &str) -> Result<Option<Unsigned>, String> {
+        const PROBE: &str = r#"(async () => {
+            const id = window.Accord.consent()?.id;
+            const list = await window.Accord.receipts().catch(() => []);
+            return { signed: list.some((r) => r.id === id), secure: window.isSecureContext };
+        })()"#;
+        let mut waited = 0;
+        loop {
+            let probe = self.browser.eval(&tab.session, PROBE)?;
+            if probe["signed"] == true {
+                return Ok(None);
+            }
+            if waited >= RECEIPT_WAIT_MS {
+                let reported = self
+                    .browser
+                    .events
+                    .iter()
+                    .filter(|(session, method, params)| *session == tab.session && method == "Runtime.consoleAPICalled" && params["type"] == "error")
+                    .filter_map(|(_, _, params)| params["args"][0]["value"].as_str())
+                    .filter(|text| text.starts_with("Accord: receipts: "))
+                    .map(str::to_string)
+                    .collect();
+                return Ok(Some(Unsigned { state, page: page.to_string(), secure: probe["secure"] != false, reported }));
+            }
+            self.browser.idle(&tab.session, 250)?;
+            waited += 250;
+        }
+    }
+
     /// In a fresh profile: the first page, the choice through `window.Accord`, then every page.
     pub fn after_choice(&mut self, state: State, out: &mut Observations) -> Result<(), String> {
         let pages = out.pages.clone();
@@ -248,6 +296,9 @@ impl Scan<'_> {
         let call = if state == State::Accepted { "acceptAll" } else { "rejectAll" };
         self.browser.eval(&tab.session, &format!("window.Accord.{call}()")).map_err(|e| format!("Accord.{call}() on {first}: {e}"))?;
         self.browser.idle(&tab.session, self.settle_ms)?;
+        if let Some(unsigned) = self.receipt(&tab, state, first)? {
+            out.unsigned.push(unsigned);
+        }
         self.collect(&tab, state, first, out)?;
         for page in &pages {
             self.visit(&tab, page)?;

@@ -1,12 +1,13 @@
 // accord-scan, the Rust scanner, run as a user would run it: against the demo it finds no
 // violation; against a page broken on purpose it finds exactly its three faults: a tracker
-// outside gating, an undeclared cookie, and a cookie outliving its declaration.
+// outside gating, an undeclared cookie, and a cookie outliving its declaration; served over
+// plain http from an address that is not loopback, it also finds that no choice got its receipt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { BASE } from './helpers.mjs';
 
@@ -80,4 +81,27 @@ test('scanning a broken page reports exactly its three violations, and exits non
   assert.ok(report.pages.includes(`http://127.0.0.1:${port}/second.html`), 'it followed the link');
   assert.match(html, /3 violation\(s\)/);
   assert.ok(!/<script/i.test(html), 'the HTML report is self-contained and runs nothing');
+});
+
+test('scanning a page served over plain http (not a secure context) also reports that its choices get no signed receipt, and why', async () => {
+  // The same page from this machine's own address rather than loopback: Chromium counts such
+  // an http page as insecure, as it would a site on the web without TLS, and gives it no WebCrypto.
+  const own = Object.values(networkInterfaces()).flat().filter((i) => !i.internal);
+  const address = own.find((i) => i.family === 'IPv4') ?? own[0];
+  assert.ok(address, 'the machine has an address other than loopback to serve the page on');
+  const host = address.family === 'IPv4' ? address.address : `[${address.address}]`;
+  const page = `http://${host}:${port}/`;
+  const { status, report, html, stdout } = await scan(page);
+  assert.equal(status, 1, stdout);
+  assert.deepEqual(report.violations.map((v) => [v.kind, v.subject]), [
+    ['tracker before consent', `http://localhost:${port}/px.gif`],
+    ['undeclared cookie', 'fx_rogue'],
+    ['cookie outlives its declaration', 'fx_stats'],
+    ['choice without a signed receipt', page],
+  ], JSON.stringify(report.violations, null, 2));
+  const [, , , unsigned] = report.violations;
+  assert.deepEqual(unsigned.states, ['reject all', 'accept all']);
+  assert.match(unsigned.detail, /not a secure context \(served over plain http\).*serve the site over https; the page reported: Accord: receipts: could not sign: WebCrypto is only in secure contexts/);
+  assert.match(stdout, /choice without a signed receipt/);
+  assert.match(html, /4 violation\(s\)/);
 });

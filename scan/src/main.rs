@@ -1,8 +1,9 @@
 //! `accord-scan URL [--config FILE] [--out DIR] [--pages N]`: loads a site in headless
 //! Chromium three times (no choice, Reject all, Accept all), follows up to N same-site links,
 //! records requests, cookies and localStorage writes, and whether each choice got its signed
-//! receipt, and judges them against the site's Accord config. Writes `report.json` and `report.html` to DIR; exits 1 on any violation (so it can
-//! guard a CI pipeline), 2 when the scan itself cannot run.
+//! receipt, and judges them against the site's Accord config. Writes `report.json` and
+//! `report.html` to DIR; exits 1 on any violation (so it can guard a CI pipeline), 2 when the
+//! scan itself cannot run.
 
 mod cdp;
 mod judge;

@@ -11,7 +11,7 @@ use super::Method;
 use crate::consent::Consent;
 use crate::message::{cat, pieces, split_first};
 
-/// A choice kept until its receipt is stored: what [`line`] wrote.
+/// A choice kept until its receipt is stored: what [`line()`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsigned {
     pub consent: Consent,
@@ -27,7 +27,7 @@ pub fn line(consent: &Consent, method: Method, lang: &str, gpc: bool) -> String 
     cat(&[method.name(), "|", if gpc { "1" } else { "0" }, "|", lang, "|", &consent.encode()])
 }
 
-/// Reads a line back; `None` for anything [`line`] does not write.
+/// Reads a line back; `None` for anything [`line()`] does not write.
 pub fn read_line(line: &str) -> Option<Unsigned> {
     let (method, rest) = split_first(line, b'|')?;
     let (gpc, rest) = split_first(rest, b'|')?;

@@ -916,6 +916,8 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
   const insecure = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, `--host-resolver-rules=MAP ${host} 127.0.0.1`] });
   try {
     const { page, console } = await openPage(await insecure.newContext());
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Accord: receipts: ')) errors.push(m.text()); });
     const url = new URL('/en/', BASE);
     url.hostname = host;
     assert.equal(await visit(page, url.href), 'ready');
@@ -925,9 +927,8 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
     await banner(page).locator('[data-accord="accept-all"]').click();
     await page.waitForFunction(() => window.__demo.ran.analytics && window.__demo.ran.marketing);
     const accepted = await page.evaluate(() => window.Accord.consent().id);
-    const errors = () => console.filter((m) => m.type === 'error' && m.text.includes('Accord: receipts: ')).map((m) => m.text);
-    for (let i = 0; i < 100 && errors().length === 0; i++) await page.waitForTimeout(50);
-    assert.deepEqual(errors(), ['Accord: receipts: could not sign: WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage']);
+    await reported(page, errors);
+    assert.deepEqual(errors, ['Accord: receipts: could not sign: WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage']);
     const kept = await page.evaluate(() => localStorage.getItem('accord_unsigned'));
     assert.ok(kept.includes(`.${accepted}.`), `the choice waits in localStorage: ${kept}`);
     assert.deepEqual(await receipts(page), [], 'no receipt could be signed');
@@ -940,8 +941,7 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
     assert.equal(await visit(page, url.href), 'ready');
     assert.equal(await banner(page).isVisible(), false, 'the choice holds');
     await page.waitForFunction(() => window.__demo.ran.analytics);
-    for (let i = 0; i < 100 && errors().length < 2; i++) await page.waitForTimeout(50);
-    assert.equal(errors().length, 2, errors().join('\n'));
+    await reported(page, errors, 2);
     assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), kept, 'still waiting, not dropped');
   } finally {
     await insecure.close();

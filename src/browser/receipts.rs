@@ -75,13 +75,18 @@ pub fn issue(config: Rc<Config>, line: String) {
 }
 
 /// Signs the choices earlier page views made but could not sign (they ended first, or a
-/// signature failed), oldest first, then delivers what earlier page views left pending.
+/// signature failed), oldest first, then delivers what earlier page views left pending. In a
+/// browser that keeps no data for the site (its localStorage refused) earlier page views left
+/// nothing, so there is nothing to do: trying would report IndexedDB's refusal as an error on
+/// every page view, which the site cannot fix (this page view's choices are still signed and
+/// delivered, from its memory: see [`idb::open`]).
 pub fn flush(config: &Rc<Config>) {
+    let Some(storage) = page::local_storage() else { return };
     // Only when a choice is kept: queued on every page view, for nothing in the usual case,
     // the job took 3.8 ms more of main-thread scripting at load (the benchmark's harness,
     // 100 paired runs, 2026-12-01). The read also loads localStorage from the browser
     // process before the visitor's first click, which would wait for it.
-    if page::local_storage().is_some_and(|s| !kept(&s).is_empty()) {
+    if !kept(&storage).is_empty() {
         enqueue(sign_kept(config.clone(), None));
     }
     if let Some(endpoint) = config.receipt_endpoint.clone() {

@@ -345,11 +345,13 @@ pub async fn list() -> Result<JsValue, DomError> {
 /// choice whose receipt is stored in between is in both, and listed once; in the other
 /// order, it would be in neither.) Without a store for receipts (every job reports why, at
 /// each choice), the choices waiting are all there is, and are shown: the error is only when
-/// nothing waits either.
+/// nothing waits either, in a browser that keeps data for the site. One that keeps none
+/// (its localStorage refused) has no records before this page view's first choice, and the
+/// list is empty: "No records yet", not an error the visitor cannot act on.
 pub fn records(waiting: String, stored: Result<JsValue, DomError>) -> Result<JsValue, DomError> {
     let all: js_sys::Array = match stored {
         Ok(stored) => stored.unchecked_into(),
-        Err(e) if waiting.is_empty() => return Err(e),
+        Err(e) if waiting.is_empty() && page::local_storage().is_some() => return Err(e),
         Err(_) => js_sys::Array::new(),
     };
     for line in pieces(&waiting, b'\n') {

@@ -867,13 +867,20 @@ test('in a browser that keeps no data for the site, each choice still gets its r
     });
     assert.deepEqual(refused, { cookie: '', storage: 'SecurityError', idb: 'UnknownError' });
     assert.ok(!(await ran(page)).some((c) => c === 'analytics' || c === 'marketing'), 'nothing gated before a choice');
+    // Before a choice the visitor's records say there are none (nothing could be kept), and
+    // the download is an empty list.
+    await banner(page).locator('[data-accord="preferences"]').click();
+    await page.locator('[data-accord="records"] li').first().waitFor();
+    assert.deepEqual(await page.locator('[data-accord="records"] li').allTextContents(), ['No records yet.']);
+    assert.deepEqual(await downloaded(page), []);
+    await page.keyboard.press('Escape');
+    assert.deepEqual(await receipts(page), [], 'Accord.receipts() too');
 
     await banner(page).locator('[data-accord="accept-all"]').click();
     await page.waitForFunction(() => window.__demo.ran.analytics);
     const accepted = await page.evaluate(() => window.Accord.consent().id);
     const refusedId = await page.evaluate(() => { window.Accord.rejectAll(); return window.Accord.consent().id; });
-    // (Until the first choice's job has made the page's store, there is no store to list.)
-    const list = await until(page, (l) => l.length === 2 && l.every((r) => r.delivered), 'both receipts are delivered', receiptsOrNone);
+    const list = await until(page, (l) => l.length === 2 && l.every((r) => r.delivered), 'both receipts are delivered', receipts);
     assert.deepEqual(list.map((r) => r.id), [accepted, refusedId], 'in the order made');
     const headers = list.map((r) => decodeProtectedHeader(r.jws));
     for (const [i, r] of list.entries()) {
@@ -901,8 +908,9 @@ test('in a browser that keeps no data for the site, each choice still gets its r
 
     // The next page view starts again: no receipt is left, and its choice has a key of its own.
     assert.equal(await visit(page, '/en/'), 'ready');
+    assert.deepEqual(await receipts(page), [], "the next page view's start has none");
     await page.evaluate(() => window.Accord.acceptAll());
-    const next = await until(page, (l) => l.length === 1 && l[0].delivered, "the next page view's receipt is delivered", receiptsOrNone);
+    const next = await until(page, (l) => l.length === 1 && l[0].delivered, "the next page view's receipt is delivered", receipts);
     assert.notEqual(decodeProtectedHeader(next[0].jws).kid, headers[0].kid);
     // Neither page view's start reported an error: earlier page views could leave nothing to
     // sign or deliver in this browser, which the site could not fix. (Each start's job runs

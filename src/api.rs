@@ -279,9 +279,7 @@ pub fn verdict(url: &str) -> String {
 #[wasm_bindgen]
 pub fn receipts(resolve: js_sys::Function, reject: js_sys::Function) {
     task::spawn(async move {
-        // Through `records` with no choice waiting: only the signed ones, and in a browser
-        // that keeps no data, none (not an error) before the page view's first choice.
-        let _ = match receipts::records(String::new(), receipts::list().await) {
+        let _ = match receipts::list().await {
             Ok(all) => resolve.call1(&JsValue::UNDEFINED, &all),
             Err(e) => reject.call1(&JsValue::UNDEFINED, &js_error(e).into()),
         };

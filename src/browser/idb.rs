@@ -63,7 +63,9 @@ async fn done(request: Result<Request, DomError>, action: &'static str) -> Resul
 /// the browser keeps no data for the site and the choice would be lost), a new store in this
 /// page view's memory, said once as a warning. Its receipts are signed with a key of this page
 /// view, delivered and listed as usual, and lost with it. Once made, it is the store for the
-/// rest of the page view, so its chain stays whole.
+/// rest of the page view, so its chain stays whole. Before that, in a browser whose
+/// localStorage is refused too (it keeps no data for the site), an empty store that is kept
+/// nowhere: earlier page views left nothing there to list or deliver.
 pub async fn open(unkept: bool) -> Result<Store, DomError> {
     if let Some(stores) = PAGE.with(|p| p.borrow().clone()) {
         return Ok(Store::Page(stores));
@@ -95,10 +97,14 @@ pub async fn open(unkept: bool) -> Result<Store, DomError> {
     }
     match db {
         Ok(db) => Ok(Store::Db(db.unchecked_into())),
-        Err(e) if unkept => {
-            page::warn(&cat(&["receipts are kept in this page view's memory only (", &e.describe(), ")"]));
+        // Not an error where the browser keeps no data: there is nothing to read or deliver
+        // yet, which the site could not fix anyway.
+        Err(e) if unkept || page::local_storage().is_none() => {
             let stores: JsValue = js::object(&[(KEYS, &js_sys::Object::new()), (RECEIPTS, &js_sys::Object::new())]).into();
-            PAGE.with(|p| *p.borrow_mut() = Some(stores.clone()));
+            if unkept {
+                page::warn(&cat(&["receipts are kept in this page view's memory only (", &e.describe(), ")"]));
+                PAGE.with(|p| *p.borrow_mut() = Some(stores.clone()));
+            }
             Ok(Store::Page(stores))
         }
         Err(e) => Err(e),

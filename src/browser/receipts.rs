@@ -77,9 +77,8 @@ pub fn issue(config: Rc<Config>, line: String) {
 /// Signs the choices earlier page views made but could not sign (they ended first, or a
 /// signature failed), oldest first, then delivers what earlier page views left pending. In a
 /// browser that keeps no data for the site (its localStorage refused) earlier page views left
-/// nothing, so there is nothing to do: trying would report IndexedDB's refusal as an error on
-/// every page view, which the site cannot fix (this page view's choices are still signed and
-/// delivered, from its memory: see [`idb::open`]).
+/// nothing, so there is nothing to do, not even to try IndexedDB (this page view's choices
+/// are still signed and delivered, from its memory: see [`idb::open`]).
 pub fn flush(config: &Rc<Config>) {
     let Some(storage) = page::local_storage() else { return };
     // Only when a choice is kept: queued on every page view, for nothing in the usual case,
@@ -345,13 +344,11 @@ pub async fn list() -> Result<JsValue, DomError> {
 /// choice whose receipt is stored in between is in both, and listed once; in the other
 /// order, it would be in neither.) Without a store for receipts (every job reports why, at
 /// each choice), the choices waiting are all there is, and are shown: the error is only when
-/// nothing waits either, in a browser that keeps data for the site. One that keeps none
-/// (its localStorage refused) has no records before this page view's first choice, and the
-/// list is empty: "No records yet", not an error the visitor cannot act on.
+/// nothing waits either.
 pub fn records(waiting: String, stored: Result<JsValue, DomError>) -> Result<JsValue, DomError> {
     let all: js_sys::Array = match stored {
         Ok(stored) => stored.unchecked_into(),
-        Err(e) if waiting.is_empty() && page::local_storage().is_some() => return Err(e),
+        Err(e) if waiting.is_empty() => return Err(e),
         Err(_) => js_sys::Array::new(),
     };
     for line in pieces(&waiting, b'\n') {

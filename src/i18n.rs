@@ -68,6 +68,7 @@ keys! {
     ReloadNow = "reload_now",
     Records = "records",
     RecordsNone = "records_none",
+    RecordsUnreadable = "records_unreadable",
     RecordsDownload = "records_download",
     RecordSent = "record_sent",
     RecordKept = "record_kept",
@@ -75,7 +76,7 @@ keys! {
     RecordWaiting = "record_waiting",
 }
 
-const EN: [&str; 43] = [
+const EN: [&str; 44] = [
     "English",
     "We value your privacy",
     "We use cookies, web beacons and pixel tags. Strictly necessary ones keep the site working; \
@@ -117,6 +118,7 @@ const EN: [&str; 43] = [
     "Reload",
     "Your consent records",
     "No records yet.",
+    "Your records could not be read in this browser.",
     "Download my records (JSON)",
     "sent to the site",
     "kept in this browser",
@@ -124,7 +126,7 @@ const EN: [&str; 43] = [
     "not signed yet; kept in this browser",
 ];
 
-const ZH_CN: [&str; 43] = [
+const ZH_CN: [&str; 44] = [
     "简体中文",
     "我们重视您的隐私",
     "我们使用 Cookie、网络信标和像素标签。必要 Cookie 用于保障网站正常运行；\
@@ -165,6 +167,7 @@ const ZH_CN: [&str; 43] = [
     "重新加载",
     "您的同意记录",
     "暂无记录。",
+    "无法在此浏览器中读取您的记录。",
     "下载我的记录（JSON）",
     "已发送至网站",
     "保存在本浏览器中",
@@ -173,7 +176,7 @@ const ZH_CN: [&str; 43] = [
 ];
 
 /// The built-in table for a language tag, if there is one.
-pub fn built_in(lang: &str) -> Option<&'static [&'static str; 43]> {
+pub fn built_in(lang: &str) -> Option<&'static [&'static str; 44]> {
     if lang.eq_ignore_ascii_case("en") {
         Some(&EN)
     } else if lang.eq_ignore_ascii_case("zh-CN") {

@@ -1,6 +1,7 @@
 //! "Your consent records" in the panel: each receipt's time, what it granted and whether it
-//! reached the site, and each choice still waiting for its receipt; and a download of them all
-//! as JSON (the visitor's rights of access and copy).
+//! reached the site, each choice still waiting for its receipt, and whether the store of
+//! receipts could not be read; and a download of them all as JSON (the visitor's rights of
+//! access and copy).
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
@@ -13,11 +14,19 @@ use crate::i18n::{Key, Texts};
 use crate::message::joined;
 
 pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
-    let all = js_sys::Array::from(&receipts::records(receipts::waiting(), receipts::list().await)?);
+    let waiting = receipts::waiting();
+    let stored = receipts::list().await;
+    // A store that cannot be read may hold receipts: the list says so first, above the choices
+    // still waiting (if any), rather than "No records yet." or nothing.
+    let unread = stored.is_err();
+    let all = receipts::records(waiting, stored);
     list.set_text_content(None);
-    if all.length() == 0 {
+    if unread {
+        append(list, &[&el(doc, "li", &[], t.get(Key::RecordsUnreadable))]);
+    }
+    let all = js_sys::Array::from(&all?);
+    if all.length() == 0 && !unread {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
-        return Ok(());
     }
     // Newest first.
     for i in (0..all.length()).rev() {

@@ -357,6 +357,14 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   });
   // Each job reports it: the signing's and the delivery's, at the start and for each choice.
   await reported(page, errors, 2);
+  // The store of receipts will not open, so the visitor's records say they could not be read
+  // (not "No records yet.": receipts may be in it); the line that is not a choice is not listed.
+  const unread = 'Your records could not be read in this browser.';
+  const items = page.locator('[data-accord="records"] li');
+  await page.evaluate(() => window.Accord.showPreferences());
+  await items.first().waitFor();
+  assert.deepEqual(await items.allTextContents(), [unread]);
+  await page.keyboard.press('Escape');
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
   await reported(page, errors, 4);
   await page.evaluate(() => window.Accord.rejectAll());
@@ -367,6 +375,8 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   const shown = await records(page, 2);
   assert.equal(shown.length, 2, shown.join('\n'));
   assert.ok(shown.every((t) => t.includes('not signed yet; kept in this browser')), shown.join('\n'));
+  assert.equal(await items.count(), 3);
+  assert.equal(await items.first().textContent(), unread, 'said above the choices waiting');
   assert.ok(!shown[0].includes('Analytics') && shown[1].includes('Analytics'), `the refusal, then the acceptance: ${shown.join('\n')}`);
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
   assert.equal(kept.length, 3, `both choices kept after the line already there: ${kept}`);
@@ -378,6 +388,20 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   await acceptedThenRefused(page, accepted);
   assert.equal(warnings.length, 1, `the line that is not a choice is reported, then dropped: ${warnings.join('\n')}`);
   assert.equal(errors.length, 6, 'no error once IndexedDB is there');
+  await context.close();
+});
+
+test('with IndexedDB missing and no choice waiting, the visitor\'s records say they could not be read, and why on the console', async () => {
+  const { context, page } = await bannerWithErrors(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
+  await page.waitForTimeout(300); // the start's jobs have said what they say
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.evaluate(() => window.Accord.showPreferences());
+  const items = page.locator('[data-accord="records"] li');
+  await items.first().waitFor();
+  assert.deepEqual(await items.allTextContents(), ['Your records could not be read in this browser.']);
+  await reported(page, errors);
+  assert.match(errors[0], /^Accord: .*IndexedDB/);
   await context.close();
 });
 

@@ -392,8 +392,9 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
 });
 
 test('with IndexedDB missing and no choice waiting, the visitor\'s records say they could not be read, and why on the console', async () => {
-  const { context, page } = await bannerWithErrors(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
-  await page.waitForTimeout(300); // the start's jobs have said what they say
+  const { context, page, errors: jobs } = await bannerWithErrors(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
+  // Nothing is kept, so the start queues only the delivery job, which reports it first.
+  await reported(page, jobs);
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.evaluate(() => window.Accord.showPreferences());

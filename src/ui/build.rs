@@ -228,12 +228,14 @@ pub fn reload_notice(doc: &Document, t: &Texts) -> Element {
     notice
 }
 
-/// The visitor's own consent records: filled in when the panel opens, downloadable as JSON.
+/// The visitor's own consent records: filled in when the panel opens, downloadable as JSON
+/// (the download, right after the list, disabled until the filling has read them: see
+/// [`super::records::fill`]).
 fn records(doc: &Document, t: &Texts) -> Element {
     let section = el(doc, "section|class=accord-records|aria-labelledby=accord-records-title", &[], "");
     let title = el(doc, "h3|id=accord-records-title|class=accord-title", &[], t.get(Key::Records));
     let list = el(doc, "ul|class=accord-record-list|data-accord=records", &[], "");
-    let download = el(doc, "button|type=button|class=accord-btn accord-secondary|data-accord=records-download", &[], t.get(Key::RecordsDownload));
+    let download = el(doc, "button|type=button|class=accord-btn accord-secondary|data-accord=records-download|disabled", &[], t.get(Key::RecordsDownload));
     append(&section, &[&title, &list, &download]);
     section
 }

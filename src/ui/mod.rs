@@ -396,6 +396,8 @@ impl Ui {
             if self.0.config.languages.contains(&lang) {
                 self.0.state.borrow_mut().texts = i18n::texts(&self.0.config, &lang);
                 self.render();
+                // The panel was built again in the new language, its records list empty.
+                self.show_records();
                 placeholder::clear(&self.0.doc);
                 self.placeholders();
                 focus(self.part("language"));

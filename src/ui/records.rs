@@ -7,27 +7,35 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::dom::{add, append, el};
-use crate::browser::js::{get, read_strings, text};
+use crate::browser::js::{get, read_strings, set, text};
 use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
 use crate::message::joined;
 
+/// Fills `list`, and enables the download after it (built disabled) unless the store cannot be
+/// read and no choice waits: the file would then say "no records", which may be untrue. (Read
+/// and empty, the store's `[]` is the truth, and is saved.)
 pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) -> Result<(), DomError> {
     let waiting = receipts::waiting();
     let stored = receipts::list().await;
     // A store that cannot be read may hold receipts: the list says so first, above the choices
     // still waiting (if any), rather than "No records yet." or nothing.
     let unread = stored.is_err();
-    let all = receipts::records(waiting, stored);
+    let all = receipts::records(waiting, stored).map(|all| js_sys::Array::from(&all));
+    let none = all.as_ref().map_or(true, |all| all.length() == 0);
+    // The download is the list's next sibling (see `build::records`): found from it, rather
+    // than passed in and held across the read above, which cost the wasm 100 B more.
+    if let Some(download) = list.next_element_sibling() {
+        set(&download, "disabled", &JsValue::from_bool(unread && none));
+    }
     list.set_text_content(None);
     if unread {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsUnreadable))]);
-    }
-    let all = js_sys::Array::from(&all?);
-    if all.length() == 0 && !unread {
+    } else if none {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
     }
+    let all = all?;
     // Newest first.
     for i in (0..all.length()).rev() {
         let record = all.get(i);

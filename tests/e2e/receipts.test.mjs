@@ -361,9 +361,11 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   // (not "No records yet.": receipts may be in it); the line that is not a choice is not listed.
   const unread = 'Your records could not be read in this browser.';
   const items = page.locator('[data-accord="records"] li');
+  const download = page.locator('[data-accord="records-download"]');
   await page.evaluate(() => window.Accord.showPreferences());
   await items.first().waitFor();
   assert.deepEqual(await items.allTextContents(), [unread]);
+  assert.equal(await download.isDisabled(), true, 'no download that would say there are no records');
   await page.keyboard.press('Escape');
   const accepted = await page.evaluate(() => { window.Accord.acceptAll(); return window.Accord.consent().id; });
   await reported(page, errors, 4);
@@ -377,6 +379,7 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   assert.ok(shown.every((t) => t.includes('not signed yet; kept in this browser')), shown.join('\n'));
   assert.equal(await items.count(), 3);
   assert.equal(await items.first().textContent(), unread, 'said above the choices waiting');
+  assert.equal(await download.isEnabled(), true, 'the choices waiting can be downloaded');
   assert.ok(!shown[0].includes('Analytics') && shown[1].includes('Analytics'), `the refusal, then the acceptance: ${shown.join('\n')}`);
   const kept = (await page.evaluate(() => localStorage.getItem('accord_unsigned'))).split('\n');
   assert.equal(kept.length, 3, `both choices kept after the line already there: ${kept}`);
@@ -391,7 +394,7 @@ test('with IndexedDB missing, the choices wait in localStorage, reported; the ne
   await context.close();
 });
 
-test('with IndexedDB missing and no choice waiting, the visitor\'s records say they could not be read, and why on the console', async () => {
+test('with IndexedDB missing and no choice waiting, the visitor\'s records say they could not be read, and why on the console; no download', async () => {
   const { context, page, errors: jobs } = await bannerWithErrors(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
   // Nothing is kept, so the start queues only the delivery job, which reports it first.
   await reported(page, jobs);
@@ -401,6 +404,8 @@ test('with IndexedDB missing and no choice waiting, the visitor\'s records say t
   const items = page.locator('[data-accord="records"] li');
   await items.first().waitFor();
   assert.deepEqual(await items.allTextContents(), ['Your records could not be read in this browser.']);
+  // Nothing to download that would be true: the button is off, not a click that saves nothing.
+  assert.equal(await page.locator('[data-accord="records-download"]').isDisabled(), true);
   await reported(page, errors);
   assert.match(errors[0], /^Accord: .*IndexedDB/);
   await context.close();

@@ -72,8 +72,15 @@ test('the language follows <html lang>, then the browser; the panel switcher cha
 
   // The switcher: the panel changes language, keeps its switches, keeps focus on the switcher.
   await banner(page).locator('[data-accord="preferences"]').click();
+  const records = page.locator('[data-accord="records"] li');
+  await records.first().waitFor();
+  assert.deepEqual(await records.allTextContents(), ['No records yet.']);
   await page.locator('input[data-category="analytics"]').check();
   await page.locator('[data-accord="language"]').selectOption('zh-CN');
+  // The panel, built again in Chinese, reads the visitor's records again.
+  await records.first().waitFor();
+  assert.deepEqual(await records.allTextContents(), ['暂无记录。']);
+  assert.equal(await page.locator('[data-accord="records-download"]').isEnabled(), true, 'the store was read: its [] can be saved');
   assert.equal(await panel(page).locator('#accord-panel-title').textContent(), '隐私偏好设置');
   assert.equal(await page.locator('[data-accord="panel"] [data-accord="save"]').textContent(), '保存我的选择');
   assert.equal(await page.locator('input[data-category="analytics"]').isChecked(), true);

@@ -91,9 +91,19 @@ pub fn start() -> Result<(), JsError> {
     let App { doc, config, consent, ui, .. } = app()?;
     run_gated(&doc, &config, consent.as_ref());
     ui.placeholders();
+    receipts::on_settled(records_changed);
     receipts::flush(&config);
     page::emit("accord:ready", &consent_js(&config, consent.as_ref()));
     Ok(())
+}
+
+/// The receipts' jobs have all run: the panel's records are read again, if it is open.
+fn records_changed() {
+    APP.with(|app| {
+        if let Some(app) = app.try_borrow().ok().as_deref().and_then(Option::as_ref) {
+            app.ui.refresh_records();
+        }
+    });
 }
 
 fn on_action(action: Action) {

@@ -39,6 +39,15 @@ thread_local! {
     /// leaves it be, so retries (and what each holds) do not add up with every choice made
     /// while the endpoint is down.
     static RETRYING: Cell<bool> = const { Cell::new(false) };
+    /// Called whenever the jobs run out: what the visitor sees of the receipts may have
+    /// changed (one stored, delivered or refused). See [`on_settled`].
+    static SETTLED: Cell<Option<fn()>> = const { Cell::new(None) };
+}
+
+/// Has `f` called each time the queued jobs have all run, so that the panel's records,
+/// if shown, are read again. (A plain function, not a closure: no glue of its own.)
+pub fn on_settled(f: fn()) {
+    SETTLED.set(Some(f));
 }
 
 /// Runs `job` after every job queued before it; a failure is reported and the queue goes on.
@@ -57,6 +66,9 @@ fn enqueue(job: impl Future<Output = Result<(), DomError>> + 'static) {
             }
         }
         RUNNING.with(|r| r.set(false));
+        if let Some(settled) = SETTLED.get() {
+            settled();
+        }
     });
 }
 

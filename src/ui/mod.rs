@@ -273,6 +273,14 @@ impl Ui {
         }
     }
 
+    /// Reads the records into the panel again if it is open: a receipt was stored, delivered
+    /// or refused while it was shown.
+    pub fn refresh_records(&self) {
+        if self.panel_open() {
+            self.show_records();
+        }
+    }
+
     /// Fills the panel's records list (read from IndexedDB, so later).
     fn show_records(&self) {
         let Some(list) = self.part("records") else { return };

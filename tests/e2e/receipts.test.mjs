@@ -670,6 +670,30 @@ test('a receipt the endpoint refuses keeps its reason, stays in the browser, and
   await context.close();
 });
 
+test('the records follow the receipts while the panel stays open: a delivery that succeeds on its retry turns "kept in this browser" into "sent to the site"', async () => {
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  collectorUp = false;
+  received.length = 0;
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
+  await page.evaluate(() => window.Accord.showPreferences());
+  const items = page.locator('[data-accord="records"] .accord-record');
+  await items.first().waitFor();
+  assert.equal(await items.count(), 1);
+  assert.match(await items.first().textContent(), /kept in this browser$/, 'not delivered yet');
+  // The retry comes 1 to 2 s after the failure; the panel is neither closed nor reopened.
+  collectorUp = true;
+  await page.locator('[data-accord="records"] .accord-record', { hasText: 'sent to the site' }).waitFor({ timeout: 10_000 });
+  assert.equal(await items.count(), 1, 'the same record, listed once');
+  assert.equal(received.length, 1);
+  assert.ok(await page.locator('[data-accord="panel"]').isVisible(), 'the panel stayed open');
+  await context.close();
+});
+
 test('without an endpoint, receipts are still made and kept', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

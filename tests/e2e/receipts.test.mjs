@@ -111,6 +111,19 @@ const fillStorage = (page) => page.evaluate(() => {
 // A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
 // `init`, when given, runs first in every page view of the context (Playwright's init script).
 // Also collects the warnings that name `accord_unsigned`.
+// A page whose receipts go to this file's collector, which is up or down; what it received
+// before is cleared.
+async function withCollector(up) {
+  collectorUp = up;
+  received.length = 0;
+  posts.length = 0;
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
+  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  return { context, page };
+}
+
 async function bannerWithErrors(init) {
   const context = await browser.newContext();
   const { page } = await openPage(context);
@@ -612,13 +625,7 @@ test('two tabs choosing at the same moment: neither receipt is lost, and the cha
 });
 
 test('with the endpoint down for N choices, then back, all N arrive exactly once and in chain order, across a reload', async () => {
-  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
-  collectorUp = false;
-  received.length = 0;
-  posts.length = 0;
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  const { context, page } = await withCollector(false);
   await visit(page, '/en/');
   await page.evaluate(() => window.Accord.acceptAll());
   await page.evaluate(() => window.Accord.rejectAll());
@@ -641,13 +648,8 @@ test('with the endpoint down for N choices, then back, all N arrive exactly once
 });
 
 test('a receipt the endpoint refuses keeps its reason, stays in the browser, and does not block the next', async () => {
-  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
-  collectorUp = true;
+  const { context, page } = await withCollector(true);
   refuseNext = true;
-  received.length = 0;
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  await withConfig(page, (c) => { c.receipts = { endpoint }; });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await visit(page, '/en/');
@@ -671,12 +673,7 @@ test('a receipt the endpoint refuses keeps its reason, stays in the browser, and
 });
 
 test('the records follow the receipts while the panel stays open: a delivery that succeeds on its retry turns "kept in this browser" into "sent to the site"', async () => {
-  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
-  collectorUp = false;
-  received.length = 0;
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  const { context, page } = await withCollector(false);
   await visit(page, '/en/');
   await page.evaluate(() => window.Accord.acceptAll());
   await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
@@ -843,12 +840,7 @@ test('neither the wasm\'s memory nor the JavaScript values it holds grow with us
 });
 
 test('with the endpoint down, one retry waits at a time and 60 failed deliveries leave the memory and the values held as they were; back, all arrive in order', async () => {
-  const endpoint = `http://127.0.0.1:${collector.address().port}/v1/receipts`;
-  collectorUp = false;
-  received.length = 0;
-  const context = await browser.newContext();
-  const { page } = await openPage(context);
-  await withConfig(page, (c) => { c.receipts = { endpoint }; });
+  const { context, page } = await withCollector(false);
   await watchMemory(page);
   // The retries waiting: timeouts of a second or more (the backoff starts at 1 s) scheduled
   // and not yet run. The page's own scripts set none.

@@ -97,7 +97,8 @@ pub fn start() -> Result<(), JsError> {
     Ok(())
 }
 
-/// The receipts' jobs have all run: the panel's records are read again, if it is open.
+/// The receipts' jobs have all run: the panel's records are read again, if it is open. (The
+/// state is borrowed in place: [`app`]'s copy of it cost the wasm 21 B more of zopfli.)
 fn records_changed() {
     APP.with(|app| {
         if let Some(app) = app.try_borrow().ok().as_deref().and_then(Option::as_ref) {

@@ -108,9 +108,6 @@ const fillStorage = (page) => page.evaluate(() => {
   };
 });
 
-// A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
-// `init`, when given, runs first in every page view of the context (Playwright's init script).
-// Also collects the warnings that name `accord_unsigned`.
 // A page whose receipts go to this file's collector, which is up or down; what it received
 // before is cleared.
 async function withCollector(up) {
@@ -124,6 +121,9 @@ async function withCollector(up) {
   return { context, page };
 }
 
+// A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
+// `init`, when given, runs first in every page view of the context (Playwright's init script).
+// Also collects the warnings that name `accord_unsigned`.
 async function bannerWithErrors(init) {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -691,6 +691,38 @@ test('the records follow the receipts while the panel stays open: a delivery tha
   await context.close();
 });
 
+test('with the panel closed, the receipts\' work does not read the records again; open, it does', async () => {
+  const { context, page } = await withCollector(false);
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
+  await records(page, 1);
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(300); // a read begun while the panel was open ends
+  // From now on, each change to the records list is counted (the list stays in the closed
+  // panel, hidden).
+  await page.locator('[data-accord="records"]').evaluate((list) => {
+    window.__listChanges = 0;
+    new MutationObserver((m) => { window.__listChanges += m.length; }).observe(list, { childList: true, subtree: true, characterData: true });
+  });
+  const changes = () => page.evaluate(() => window.__listChanges);
+  // Each failed delivery ends the receipts' jobs; the retries come 1, 2, 4... s (and up to
+  // 1 s) apart.
+  const tried = (n) => until(page, (list) => list[0].attempts >= n, `delivery attempt ${n}`);
+  await tried(((await receipts(page))[0].attempts) + 1);
+  await page.waitForTimeout(500);
+  assert.equal(await changes(), 0, 'the closed panel\'s list was not read again');
+  // The same jobs with the panel open: the list is read again (so the count above could
+  // have seen it).
+  await page.evaluate(() => window.Accord.showPreferences());
+  await page.waitForFunction(() => window.__listChanges > 0);
+  await page.waitForTimeout(300);
+  await page.evaluate(() => { window.__listChanges = 0; });
+  await tried(((await receipts(page))[0].attempts) + 1);
+  await page.waitForFunction(() => window.__listChanges > 0, null, { timeout: 2000 });
+  await context.close();
+});
+
 test('without an endpoint, receipts are still made and kept', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -121,6 +121,15 @@ async function withCollector(up) {
   return { context, page };
 }
 
+// A page at /en/ whose acceptance's receipt this file's collector, down, failed to take once.
+async function acceptedUndelivered() {
+  const { context, page } = await withCollector(false);
+  await visit(page, '/en/');
+  await page.evaluate(() => window.Accord.acceptAll());
+  await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
+  return { context, page };
+}
+
 // A new context's page at /en/ with its banner shown, and the receipt jobs' console errors.
 // `init`, when given, runs first in every page view of the context (Playwright's init script).
 // Also collects the warnings that name `accord_unsigned`.
@@ -673,10 +682,7 @@ test('a receipt the endpoint refuses keeps its reason, stays in the browser, and
 });
 
 test('the records follow the receipts while the panel stays open: a delivery that succeeds on its retry turns "kept in this browser" into "sent to the site"', async () => {
-  const { context, page } = await withCollector(false);
-  await visit(page, '/en/');
-  await page.evaluate(() => window.Accord.acceptAll());
-  await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
+  const { context, page } = await acceptedUndelivered();
   await page.evaluate(() => window.Accord.showPreferences());
   const items = page.locator('[data-accord="records"] .accord-record');
   await items.first().waitFor();
@@ -692,10 +698,7 @@ test('the records follow the receipts while the panel stays open: a delivery tha
 });
 
 test('with the panel closed, the receipts\' work does not read the records again; open, it does', async () => {
-  const { context, page } = await withCollector(false);
-  await visit(page, '/en/');
-  await page.evaluate(() => window.Accord.acceptAll());
-  await until(page, (list) => list.length === 1 && list[0].attempts >= 1, 'a delivery was tried');
+  const { context, page } = await acceptedUndelivered();
   await records(page, 1);
   await page.keyboard.press('Escape');
   await page.waitForTimeout(300); // a read begun while the panel was open ends

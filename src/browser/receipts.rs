@@ -140,7 +140,7 @@ async fn sign_kept(config: Rc<Config>, own: Option<String>) -> Result<(), DomErr
     if waiting.is_empty() {
         return Ok(());
     }
-    webcrypto::ready()?;
+    webcrypto::ready(own.is_empty())?;
     // Opened once for all the lines. Without a store for their receipts, every line waits,
     // even one that is not a choice (it is dropped once the store can be read).
     let own_len = own.len();

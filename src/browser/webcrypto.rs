@@ -24,13 +24,17 @@ fn subtle() -> SubtleCrypto {
 
 /// Whether this page has WebCrypto, which browsers offer only in a secure context: a page
 /// served over plain http (other than from localhost) has none, so its choices cannot be
-/// signed. Without this, the failure named only an undefined `generateKey`.
-pub fn ready() -> Result<(), DomError> {
+/// signed. Without this, the failure named only an undefined `generateKey`. `kept`: whether
+/// the choices to sign wait in localStorage; one that localStorage would not keep (blocked,
+/// as where the browser keeps no data for the site, or full) is lost, and the error says so.
+pub fn ready(kept: bool) -> Result<(), DomError> {
     if subtle().is_undefined() {
-        return Err(DomError {
-            action: "sign",
-            detail: "WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage".into(),
-        });
+        let detail = if kept {
+            "WebCrypto is only in secure contexts (https), and this page is not one; its choices wait unsigned in localStorage"
+        } else {
+            "WebCrypto is only in secure contexts (https), and this page is not one; localStorage would not keep this choice (blocked or full), so it has no receipt"
+        };
+        return Err(DomError { action: "sign", detail: detail.into() });
     }
     Ok(())
 }

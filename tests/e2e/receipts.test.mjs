@@ -917,12 +917,12 @@ test('with the endpoint down, one retry waits at a time and 60 failed deliveries
 // A Chromium whose own settings block every site's cookies and site data, as a visitor sets
 // them (Settings, Privacy, "Don't allow sites to save data"): a profile of its own, since the
 // setting is the browser's, not a page's.
-async function launchKeepingNoSiteData() {
+async function launchKeepingNoSiteData(args = []) {
   const dir = mkdtempSync(join(tmpdir(), 'accord-no-site-data-'));
   mkdirSync(join(dir, 'Default'));
   writeFileSync(join(dir, 'Default', 'Preferences'),
     JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
-  const context = await chromium.launchPersistentContext(dir, CHROMIUM);
+  const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, args: [...CHROMIUM.args, ...args] });
   return { context, done: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -1039,5 +1039,33 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
     assert.equal(await page.evaluate(() => localStorage.getItem('accord_unsigned')), kept, 'still waiting, not dropped');
   } finally {
     await insecure.close();
+  }
+});
+
+test('on a page served over plain http in a browser that keeps no data for the site, the error says the choice has no receipt, where nothing keeps it to wait', async () => {
+  const host = 'accord-shop.test';
+  const { context, done } = await launchKeepingNoSiteData([`--host-resolver-rules=MAP ${host} 127.0.0.1`]);
+  try {
+    const { page, console } = await openPage(context);
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Accord: receipts: ')) errors.push(m.text()); });
+    const url = new URL('/en/', BASE);
+    url.hostname = host;
+    assert.equal(await visit(page, url.href), 'ready');
+    const facts = await page.evaluate(() => {
+      let storage = 'readable';
+      try { void window.localStorage; } catch (e) { storage = e.name; }
+      return [window.isSecureContext, typeof crypto.subtle, storage];
+    });
+    assert.deepEqual(facts, [false, 'undefined', 'SecurityError']);
+
+    await banner(page).locator('[data-accord="accept-all"]').click();
+    await page.waitForFunction(() => window.__demo.ran.analytics && window.__demo.ran.marketing);
+    await reported(page, errors);
+    assert.deepEqual(errors, ['Accord: receipts: could not sign: WebCrypto is only in secure contexts (https), and this page is not one; localStorage would not keep this choice (blocked or full), so it has no receipt']);
+    assert.deepEqual(await receipts(page), [], 'no receipt could be signed');
+    assert.ok(!console.some((m) => m.type === 'pageerror'), JSON.stringify(console));
+  } finally {
+    await done();
   }
 });

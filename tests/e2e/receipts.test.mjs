@@ -1003,18 +1003,33 @@ test('in a browser that keeps no data for the site, each choice still gets its r
   }
 });
 
+// The demo under a name that is not localhost: Chromium gives such an http page no
+// `crypto.subtle`, as it would a site on the web served without TLS. `INSECURE_ARGS` make
+// Chromium resolve the name to the demo.
+const INSECURE_HOST = 'accord-shop.test';
+const INSECURE_ARGS = [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`];
+
+// The demo's /en/ under `INSECURE_HOST`.
+function insecureUrl() {
+  const url = new URL('/en/', BASE);
+  url.hostname = INSECURE_HOST;
+  return url.href;
+}
+
+// The receipt jobs' errors on `page`'s console, collected as they come.
+function receiptErrors(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Accord: receipts: ')) errors.push(m.text()); });
+  return errors;
+}
+
 test('on a page served over plain http (not a secure context, so no WebCrypto), the choice works and waits unsigned, with an error that names the cause', async () => {
-  // The demo under a name that is not localhost: Chromium gives such an http page no
-  // `crypto.subtle`, as it would a site on the web served without TLS.
-  const host = 'accord-shop.test';
-  const insecure = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, `--host-resolver-rules=MAP ${host} 127.0.0.1`] });
+  const insecure = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...INSECURE_ARGS] });
   try {
     const { page, console } = await openPage(await insecure.newContext());
-    const errors = [];
-    page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Accord: receipts: ')) errors.push(m.text()); });
-    const url = new URL('/en/', BASE);
-    url.hostname = host;
-    assert.equal(await visit(page, url.href), 'ready');
+    const errors = receiptErrors(page);
+    const url = insecureUrl();
+    assert.equal(await visit(page, url), 'ready');
     assert.deepEqual(await page.evaluate(() => [window.isSecureContext, typeof crypto.subtle]), [false, 'undefined']);
     assert.ok(!(await ran(page)).some((c) => c === 'analytics' || c === 'marketing'), 'nothing gated before a choice');
 
@@ -1032,7 +1047,7 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
     assert.ok(!console.some((m) => m.type === 'pageerror'), JSON.stringify(console));
 
     // The next page view keeps the choice, and says the same once for the choice still waiting.
-    assert.equal(await visit(page, url.href), 'ready');
+    assert.equal(await visit(page, url), 'ready');
     assert.equal(await banner(page).isVisible(), false, 'the choice holds');
     await page.waitForFunction(() => window.__demo.ran.analytics);
     await reported(page, errors, 2);
@@ -1043,15 +1058,11 @@ test('on a page served over plain http (not a secure context, so no WebCrypto), 
 });
 
 test('on a page served over plain http in a browser that keeps no data for the site, the error says the choice has no receipt, where nothing keeps it to wait', async () => {
-  const host = 'accord-shop.test';
-  const { context, done } = await launchKeepingNoSiteData([`--host-resolver-rules=MAP ${host} 127.0.0.1`]);
+  const { context, done } = await launchKeepingNoSiteData(INSECURE_ARGS);
   try {
     const { page, console } = await openPage(context);
-    const errors = [];
-    page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Accord: receipts: ')) errors.push(m.text()); });
-    const url = new URL('/en/', BASE);
-    url.hostname = host;
-    assert.equal(await visit(page, url.href), 'ready');
+    const errors = receiptErrors(page);
+    assert.equal(await visit(page, insecureUrl()), 'ready');
     const facts = await page.evaluate(() => {
       let storage = 'readable';
       try { void window.localStorage; } catch (e) { storage = e.name; }

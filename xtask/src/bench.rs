@@ -31,7 +31,7 @@ pub fn collector(args: &[String]) -> Result<()> {
     for concurrency in [8, 32] {
         for (name, url) in &databases {
             let server = Collector::start(&bin, url, config, &dir.join("collector.json"))?;
-            let out = Command::new(bin.join("accord-collector-load"))
+            let out = crate::child::ends_with_xtask(&mut Command::new(bin.join("accord-collector-load")))
                 .args(["--url", &format!("http://127.0.0.1:{}", server.port), "--json"])
                 .args(["--receipts", &receipts.to_string(), "--concurrency", &concurrency.to_string()])
                 .output()

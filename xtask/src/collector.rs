@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::child::ends_with_xtask;
 use crate::setup::run;
 use crate::{root, Result};
 
@@ -75,36 +76,6 @@ impl Collector {
     }
 }
 
-/// Has the process `cmd` starts sent SIGTERM when xtask ends, however it ends: killed
-/// (`kill`, `pkill -f "xtask demo"`, a CI timeout) as well as by Ctrl-C, which reaches the
-/// whole process group anyway. Without it, a demo stopped that way left its collector running,
-/// holding `target/demo/receipts.db` open. SIGTERM lets the collector close its database.
-///
-/// Linux's "parent death signal" is tied to the thread that starts the child: call this from
-/// a thread that lives as long as xtask (the main thread, as the demo and the tests do).
-fn ends_with_xtask(cmd: &mut Command) -> &mut Command {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        let xtask = std::process::id();
-        // SAFETY: between fork and exec the closure makes only async-signal-safe system
-        // calls (prctl, getppid, kill) and allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // xtask ended before the prctl: no signal will come, so end now.
-                if libc::getppid() as u32 != xtask {
-                    libc::kill(libc::getpid(), libc::SIGTERM);
-                }
-                Ok(())
-            });
-        }
-    }
-    cmd
-}
-
 impl Drop for Collector {
     fn drop(&mut self) {
         // SIGTERM: let it drain and close the database cleanly.
@@ -117,59 +88,5 @@ impl Drop for Collector {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    /// Set in the helper process the test starts (this test binary again).
-    const HELPER: &str = "XTASK_TEST_ENDS_WITH_XTASK_HELPER";
-
-    fn state(pid: u32) -> Option<char> {
-        // `/proc/PID/stat`: "PID (name) S ...". A process whose parent is gone may stay a
-        // zombie ('Z') until the container's first process reaps it: it has ended.
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next())
-    }
-
-    #[test]
-    fn a_child_started_by_xtask_ends_when_xtask_is_killed() {
-        if std::env::var_os(HELPER).is_some() {
-            // The helper: start a long child the way the collector is started, say its pid,
-            // and wait for it (the test kills the helper first).
-            let mut child = ends_with_xtask(Command::new("sleep").arg("120")).spawn().expect("start sleep");
-            println!("child={}", child.id());
-            let _ = child.wait();
-            return;
-        }
-        let exe = std::env::current_exe().expect("this test binary");
-        let mut helper = Command::new(exe)
-            .args(["--exact", "collector::tests::a_child_started_by_xtask_ends_when_xtask_is_killed", "--nocapture", "--test-threads=1"])
-            .env(HELPER, "1")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the helper");
-        let stdout = helper.stdout.take().expect("the helper's stdout");
-        let child: u32 = BufReader::new(stdout)
-            .lines()
-            .map_while(std::result::Result::ok)
-            // (After the harness's "test … ... " on the same line.)
-            .find_map(|line| line.split_once("child=").and_then(|(_, pid)| pid.trim().parse().ok()))
-            .expect("the helper names its child");
-        assert!(matches!(state(child), Some(s) if s != 'Z'), "the child runs while its parent does");
-
-        // SIGKILL: the parent gets no chance to clean up, as with a killed `cargo xtask demo`.
-        helper.kill().expect("kill the helper");
-        helper.wait().expect("reap the helper");
-        let ended = (0..100).any(|_| {
-            std::thread::sleep(Duration::from_millis(50));
-            matches!(state(child), None | Some('Z'))
-        });
-        if !ended {
-            let _ = Command::new("kill").arg(child.to_string()).status();
-        }
-        assert!(ended, "the child {child} still runs 5 s after its parent was killed");
     }
 }

@@ -19,6 +19,7 @@
 
 mod bench;
 mod boundary;
+mod child;
 mod collector;
 mod dist;
 mod fuzz;

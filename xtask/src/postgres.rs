@@ -1,6 +1,6 @@
 //! A throwaway PostgreSQL server for the tests and the benchmark: a fresh cluster under
 //! `target/`, on a free loopback port, run as the `postgres` user when we are root (initdb
-//! refuses root), stopped and removed when dropped.
+//! refuses root), stopped and removed when dropped, or else by the next start on the same folder.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,12 +54,25 @@ impl Postgres {
         let bin = initdb.parent().map(Path::to_path_buf).ok_or("no bin folder")?;
         let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
         let dir = root().join("target").join(name);
+        let data = dir.join("data");
+        // A server that a killed run left behind on this folder (its xtask never dropped
+        // it): stopped before its files go, or it would run on, orphaned, until the machine
+        // stops. (`pg_ctl start` leaves the server running on its own, so the parent death
+        // signal that ends xtask's other children does not reach it.)
+        if data.join("postmaster.pid").is_file() {
+            let _ = pg_command(&bin, as_root, "pg_ctl")
+                .args(["-D"])
+                .arg(&data)
+                .args(["-m", "immediate", "-w", "stop"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
         if as_root {
             run(Command::new("chown").arg("postgres").arg(&dir))?;
         }
-        let data = dir.join("data");
         run(pg_command(&bin, as_root, "initdb").args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-instructions", "-D"]).arg(&data).stdout(std::process::Stdio::null()))?;
         let port = free_port()?;
         let options = format!("-h 127.0.0.1 -p {port} -k {} -c max_connections=200", dir.display());
@@ -90,5 +103,39 @@ impl Drop for Postgres {
             .stdout(std::process::Stdio::null())
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn listening(port: u16) -> bool {
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)).is_ok()
+    }
+
+    #[test]
+    fn a_server_left_by_a_killed_run_is_stopped_by_the_next_start() {
+        let first = Postgres::start("pg-leftover-test").expect("start PostgreSQL (Debian package postgresql)");
+        let (port, pid_file) = (first.port, first.dir.join("data/postmaster.pid"));
+        let pid: u32 = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse().ok()))
+            .expect("the server's pid in postmaster.pid");
+        // Never dropped, as when xtask is killed: the server stays up.
+        std::mem::forget(first);
+        assert!(listening(port), "the first server listens on {port}");
+
+        let second = Postgres::start("pg-leftover-test").expect("start PostgreSQL again");
+        let gone = crate::child::has_ended(pid);
+        let closed = !listening(port);
+        if !gone {
+            let _ = Command::new("kill").args(["-s", "QUIT", &pid.to_string()]).status();
+        }
+        assert!(gone && closed, "the server left on {port} (pid {pid}) still runs after the next start");
+        assert!(listening(second.port), "the second server listens on {}", second.port);
     }
 }

@@ -7,12 +7,14 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::child::ends_with_xtask;
 use crate::{root, Result};
 
-/// Runs a command, failing with its name when it does not succeed.
+/// Runs a command, failing with its name when it does not succeed. It ends when xtask ends,
+/// however xtask ends (see [`ends_with_xtask`]).
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let status = ends_with_xtask(cmd).status().map_err(|e| format!("could not start {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {

@@ -199,7 +199,7 @@ fn change_js(before: Option<&Consent>, after: &Consent, erased: &[String]) -> (J
 }
 
 fn store(doc: &Document, config: &Config, consent: &Consent) -> Result<(), DomError> {
-    let secure = js::text(&page::window().location(), "protocol") == "https:";
+    let secure = js::text(&page::location(), "protocol") == "https:";
     let attrs = cookie::Attributes {
         max_age_s: u64::from(config.cookie.expiry_days) * 24 * 60 * 60,
         domain: config.cookie.domain.as_deref(),

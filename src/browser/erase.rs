@@ -73,7 +73,7 @@ struct Present {
 
 impl Present {
     fn read(doc: &Document) -> Result<Present, DomError> {
-        let location = page::window().location();
+        let location = page::location();
         Ok(Present {
             host: js::text(&location, "hostname"),
             paths: paths(&js::text(&location, "pathname")),

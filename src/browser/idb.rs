@@ -47,11 +47,12 @@ async fn done(request: Result<Request, DomError>, action: &'static str) -> Resul
         Request::Page(value) => return Ok(value),
     };
     let waiting = task::pending();
-    request.set_onsuccess(Some(waiting.on_ok().unchecked_ref()));
-    request.set_onerror(Some(waiting.on_err().unchecked_ref()));
+    // (The handlers set as members: web-sys's setters are an import and glue each.)
+    js::set(&request, "onsuccess", waiting.on_ok());
+    js::set(&request, "onerror", waiting.on_err());
     let outcome = waiting.await;
-    request.set_onsuccess(None);
-    request.set_onerror(None);
+    js::set(&request, "onsuccess", &JsValue::NULL);
+    js::set(&request, "onerror", &JsValue::NULL);
     match outcome {
         Ok(_) => Ok(nothrow::result(&request)),
         Err(_) => Err(DomError { action, detail: super::js::text(&nothrow::error(&request), "message") }),
@@ -70,12 +71,9 @@ pub async fn open(unkept: bool) -> Result<Store, DomError> {
     if let Some(stores) = PAGE.with(|p| p.borrow().clone()) {
         return Ok(Store::Page(stores));
     }
-    let request: Result<IdbOpenDbRequest, DomError> = page::window()
-        .indexed_db()
-        .ok()
-        .flatten()
+    let request: Result<IdbOpenDbRequest, DomError> = js::some(&page::window(), "indexedDB")
         .context("use IndexedDB (not available here)")
-        .and_then(|factory| factory.open_with_u32("accord", 1).context("open IndexedDB"));
+        .and_then(|factory| factory.unchecked_into::<web_sys::IdbFactory>().open_with_u32("accord", 1).context("open IndexedDB"));
     // Kept until the open is done, then dropped: it fires only when the database is new.
     let upgrade = request.as_ref().ok().map(|request| {
         let upgrade = {
@@ -87,12 +85,12 @@ pub async fn open(unkept: bool) -> Result<Store, DomError> {
                 let _ = db.create_object_store(RECEIPTS);
             })
         };
-        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        js::set(request, "onupgradeneeded", upgrade.as_ref());
         (request.clone(), upgrade)
     });
     let db = done(request.map(|r| Request::Db(r.into())), "open IndexedDB").await;
     if let Some((request, upgrade)) = upgrade {
-        request.set_onupgradeneeded(None);
+        js::set(&request, "onupgradeneeded", &JsValue::NULL);
         drop(upgrade);
     }
     match db {

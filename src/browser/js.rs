@@ -16,6 +16,19 @@ pub fn text(obj: &JsValue, key: &str) -> String {
     get(obj, key).as_string().unwrap_or_default()
 }
 
+/// `obj[key]` when it holds an object (an element, a store, …), else `None` (null,
+/// undefined, or reading it throws). For a DOM property that holds an object or null, this in
+/// place of web-sys's getter, an import and glue each.
+pub fn some(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Some(get(obj, key)).filter(JsValue::is_truthy)
+}
+
+/// `obj[key]` taken as a boolean (`checked`, `shiftKey`, …): one reader for the DOM's flags,
+/// where each web-sys getter is an import and glue of its own.
+pub fn flag(obj: &JsValue, key: &str) -> bool {
+    get(obj, key).is_truthy()
+}
+
 /// `obj[key] = value`; an object that refuses it is left as it is.
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);

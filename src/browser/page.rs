@@ -18,9 +18,6 @@ extern "C" {
     /// The page's `document`: a page always has one.
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
-    /// The page's `crypto`; reading it does not throw.
-    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
-    static CRYPTO: web_sys::Crypto;
     /// `crypto.getRandomValues` throws only when asked for more than 65,536 bytes.
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(bytes: &mut [u8]);
@@ -51,7 +48,17 @@ pub fn document() -> Document {
 
 /// The page's localStorage, when it may be used (reading it throws where it is blocked).
 pub fn local_storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
+    super::js::some(&window(), "localStorage").map(JsCast::unchecked_into)
+}
+
+/// The browser's `navigator`.
+pub fn navigator() -> web_sys::Navigator {
+    super::js::get(&window(), "navigator").unchecked_into()
+}
+
+/// The page's `location`.
+pub fn location() -> web_sys::Location {
+    super::js::get(&window(), "location").unchecked_into()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -68,14 +75,13 @@ pub fn random_uuid() -> String {
 
 /// The page's declared language, `<html lang>`.
 pub fn html_lang(doc: &Document) -> Option<String> {
-    doc.document_element()?.get_attribute("lang").filter(|l| !l.trim().is_empty())
+    super::js::some(doc, "documentElement")?.unchecked_into::<web_sys::Element>().get_attribute("lang").filter(|l| !l.trim().is_empty())
 }
 
 /// The browser's preferred languages, most preferred first.
 pub fn browser_languages() -> Vec<String> {
-    let w = window();
-    let nav = w.navigator();
-    let mut langs = super::js::read_strings(&nav.languages());
+    let nav = navigator();
+    let mut langs = super::js::read_strings(super::js::get(&nav, "languages").unchecked_ref());
     if langs.is_empty() {
         if let Some(lang) = super::js::get(&nav, "language").as_string() {
             langs.push(lang);
@@ -99,8 +105,7 @@ pub fn error(message: &str) {
 
 /// `navigator.globalPrivacyControl`, the browser's Global Privacy Control signal.
 pub fn global_privacy_control() -> bool {
-    let w = window();
-    super::js::get(&w.navigator(), "globalPrivacyControl").is_truthy()
+    super::js::flag(&navigator(), "globalPrivacyControl")
 }
 
 /// `gtag('consent', 'update', {signal: 'granted' | 'denied', …})`, when the page has gtag (the
@@ -140,10 +145,5 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
 /// ignored): each closure signature is an exported shim and glue of its own.
 pub fn once(f: Box<dyn FnOnce()>) -> JsValue {
     Closure::once_into_js(move |_: JsValue| f())
-}
-
-/// The page's `crypto`.
-pub fn crypto() -> web_sys::Crypto {
-    CRYPTO.with(web_sys::Crypto::clone)
 }
 

@@ -286,15 +286,17 @@ async fn post(endpoint: &str, jws: &str) -> Result<Answer, DomError> {
     let init: &web_sys::RequestInit = init.unchecked_ref();
     let response = task::settled(&page::window().fetch_with_str_and_init(endpoint, init)).await.context("reach the endpoint")?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| DomError { action: "reach the endpoint", detail: "no response".into() })?;
-    let status = response.status();
-    if !response.ok() && !REFUSALS.contains(&status) {
+    // (`status` and `ok` read as members: web-sys's getters are an import each.)
+    let status = get(&response, "status").as_f64().unwrap_or_default() as u16;
+    let ok = js::flag(&response, "ok");
+    if !ok && !REFUSALS.contains(&status) {
         return Err(DomError { action: "deliver a receipt", detail: cat(&["HTTP ", &decimal(status.into())]) });
     }
     let body = task::settled(&nothrow::body_text(&response)).await.context("read the answer")?;
     let text = body.as_string().unwrap_or_default();
     // Not JSON, or not an object: its members read as `undefined` (see `js::get`).
     let parsed = js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
-    if !response.ok() {
+    if !ok {
         // The endpoint's own words, or "refused" and the start of its body.
         let field = |name: &str, otherwise: &str| JsValue::from_str(&get(&parsed, name).as_string().unwrap_or_else(|| otherwise.to_string()));
         let status = JsValue::from_f64(f64::from(status));
@@ -324,10 +326,9 @@ fn retry_later(endpoint: String, attempts: f64) {
 /// origins without a preflight, so it goes as `text/plain`.)
 pub fn beacon(config: &Config) {
     let Some(endpoint) = &config.receipt_endpoint else { return };
-    let w = page::window();
     OLDEST.with(|oldest| {
         if let Some(jws) = &*oldest.borrow() {
-            let _ = w.navigator().send_beacon_with_opt_str(endpoint, Some(jws));
+            let _ = page::navigator().send_beacon_with_opt_str(endpoint, Some(jws));
         }
     });
 }

@@ -18,8 +18,9 @@ pub struct VisitorKey {
     pub kid: String,
 }
 
+/// `crypto.subtle`: undefined outside a secure context (see [`ready`]).
 fn subtle() -> SubtleCrypto {
-    page::crypto().subtle()
+    get(&get(&page::window(), "crypto"), "subtle").unchecked_into()
 }
 
 /// Whether this page has WebCrypto, which browsers offer only in a secure context: a page

@@ -8,9 +8,10 @@
 //! `accord:error`; an event listener's goes to the console). Carrying a `Result` through
 //! every builder for this cost 10 KB of the wasm (2026-11-24).
 
-use web_sys::{Document, Element};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::browser::nothrow;
+use crate::browser::{js, nothrow};
 use crate::message::{pieces, split_first};
 
 /// Creates an element from `spec`, its tag and fixed attributes in one literal of this crate:
@@ -28,9 +29,25 @@ pub fn el(doc: &Document, spec: &str, attrs: &[(&str, &str)], text: &str) -> Ele
         set(&node, name, value);
     }
     if !text.is_empty() {
-        node.set_text_content(Some(text));
+        set_text(&node, Some(text));
     }
     node
+}
+
+/// Sets `node`'s text (`textContent`); `None` empties it. A member set, where web-sys's
+/// setter is an import and glue of its own.
+pub fn set_text(node: &Element, text: Option<&str>) {
+    js::set(node, "textContent", &text.map_or(JsValue::NULL, JsValue::from_str));
+}
+
+/// Whether a checkbox is checked.
+pub fn checked(input: &HtmlInputElement) -> bool {
+    js::flag(input, "checked")
+}
+
+/// Checks or unchecks a checkbox.
+pub fn set_checked(input: &HtmlInputElement, on: bool) {
+    js::set(input, "checked", &JsValue::from_bool(on));
 }
 
 /// Appends a new element (see [`el`]) to `parent`.

@@ -98,7 +98,7 @@ impl Ui {
         adopt(&root, &sheet);
         let frame = el(doc, "div|class=accord-frame", &[], "");
         nothrow::append(&root, &frame);
-        nothrow::append(&doc.body().context("find <body>")?.into(), &host);
+        nothrow::append(&js::some(doc, "body").context("find <body>")?, &host);
 
         let state = State {
             texts: i18n::texts(&config, lang),
@@ -139,7 +139,7 @@ impl Ui {
                 &build::floating(doc, &texts),
             ],
         );
-        inner.frame.set_text_content(None);
+        dom::set_text(&inner.frame, None);
         append(&inner.frame, &[&shell]);
         if with_panel {
             self.ensure_panel();
@@ -191,7 +191,7 @@ impl Ui {
             let attr = cat(&["data-", kind]);
             let mut set = IdSet::new();
             for input in inputs {
-                if let Some(id) = input.get_attribute(&attr).filter(|_| input.checked()) {
+                if let Some(id) = input.get_attribute(&attr).filter(|_| dom::checked(&input)) {
                     set.insert(id);
                 }
             }
@@ -208,8 +208,8 @@ impl Ui {
         for (kind, on) in [("category", categories), ("service", services)] {
             let attr = cat(&["data-", kind]);
             for input in self.inputs(kind) {
-                if !input.disabled() {
-                    input.set_checked(input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
+                if !js::flag(&input, "disabled") {
+                    dom::set_checked(&input, input.get_attribute(&attr).is_some_and(|id| on.contains(&id)));
                 }
             }
         }
@@ -245,8 +245,8 @@ impl Ui {
                 // Focus on <body> (nothing focused, as when the banner first opens) is not
                 // given back: focusing it does nothing but make the click that closes the
                 // banner wait for a style update (about 3 ms at 4x CPU throttling).
-                let body = self.0.doc.body();
-                st.return_focus = nothrow::active_element(&self.0.doc).and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| Some(e) != body.as_ref());
+                let body = js::get(&self.0.doc, "body");
+                st.return_focus = nothrow::active_element(&self.0.doc).and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| AsRef::<JsValue>::as_ref(e) != &body);
             }
             st.open = what;
             st.pending = None;
@@ -301,7 +301,7 @@ impl Ui {
             st.return_focus.take()
         };
         self.apply_visibility();
-        if let Some(el) = back.filter(|e| e.is_connected()) {
+        if let Some(el) = back.filter(|e| js::flag(e, "isConnected")) {
             nothrow::focus(&el);
         }
     }
@@ -382,7 +382,7 @@ impl Ui {
             Some("confirm-yes") => self.settle_pending(true),
             Some("confirm-no") => self.settle_pending(false),
             Some("reload-now") => {
-                let _ = crate::browser::page::window().location().reload();
+                let _ = crate::browser::page::location().reload();
             }
             Some("records-download") => {
                 crate::browser::task::spawn(async { report_error(records::download().await) });
@@ -425,12 +425,13 @@ impl Ui {
             "category" => self.0.config.category(&id).is_some_and(|c| c.separate_consent),
             _ => self.0.config.service(&id).is_some_and(|s| s.separate_consent),
         };
-        if input.checked() && separate {
+        let on = dom::checked(input);
+        if on && separate {
             // Not on until the visitor confirms it on its own.
-            input.set_checked(false);
+            dom::set_checked(input, false);
             return self.ask_separately(kind, id);
         }
-        self.cascade(kind, &id, input.checked());
+        self.cascade(kind, &id, on);
     }
 
     /// Keeps categories and their services consistent: a category switched on turns on its
@@ -442,7 +443,7 @@ impl Ui {
             for service in config.services_in(id) {
                 if let Some(input) = self.input("service", &service.id) {
                     if !on || !service.separate_consent {
-                        input.set_checked(on);
+                        dom::set_checked(&input, on);
                     }
                 }
             }
@@ -451,10 +452,10 @@ impl Ui {
         let Some(service) = config.service(id) else { return };
         let Some(category) = self.input("category", &service.category) else { return };
         if on {
-            category.set_checked(true);
+            dom::set_checked(&category, true);
         } else {
-            let any_on = config.services_in(&service.category).iter().any(|s| self.input("service", &s.id).is_some_and(|i| i.checked()));
-            category.set_checked(any_on);
+            let any_on = config.services_in(&service.category).iter().any(|s| self.input("service", &s.id).is_some_and(|i| dom::checked(&i)));
+            dom::set_checked(&category, any_on);
         }
     }
 
@@ -467,10 +468,10 @@ impl Ui {
         }
         .unwrap_or_default();
         if let Some(item) = self.part("confirm-item") {
-            item.set_text_content(Some(&title));
+            dom::set_text(&item, Some(&title));
         }
         if let Some(detail) = self.part("confirm-detail") {
-            detail.set_text_content(description.map(|d| d.get(&lang)));
+            dom::set_text(&detail, description.map(|d| d.get(&lang)));
         }
         self.0.state.borrow_mut().pending = Some((kind, id));
         self.apply_visibility();
@@ -483,7 +484,7 @@ impl Ui {
         let input = self.input(kind, &id);
         if agreed {
             if let Some(input) = &input {
-                input.set_checked(true);
+                dom::set_checked(input, true);
             }
             self.cascade(kind, &id, true);
         }
@@ -527,11 +528,12 @@ impl Ui {
         let active = nothrow::active_element(&self.0.root);
         let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)) && a != &dialog);
         let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
+        let shift = js::flag(event, "shiftKey");
         let target = if !inside {
-            Some(if event.shift_key() { last } else { first })
-        } else if event.shift_key() && at(first) {
+            Some(if shift { last } else { first })
+        } else if shift && at(first) {
             Some(last)
-        } else if !event.shift_key() && at(last) {
+        } else if !shift && at(last) {
             Some(first)
         } else {
             None
@@ -547,7 +549,7 @@ impl Ui {
         // costs the wasm its own glue.
         let ui = self.clone();
         let clicked_or_changed = move |e: web_sys::Event| {
-            if let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+            if let Ok(target) = js::get(&e, "target").dyn_into::<Element>() {
                 if js::text(&e, "type") == "click" {
                     ui.on_click(&target)
                 } else {
@@ -565,7 +567,7 @@ impl Ui {
                 ui.on_key(key);
                 return;
             }
-            let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Ok(target) = js::get(&e, "target").dyn_into::<Element>() else { return };
             if nothrow::closest(&target, "[data-accord-open]").is_some() {
                 e.prevent_default();
                 ui.open(Open::Panel);
@@ -587,7 +589,7 @@ fn on(target: &JsValue, events: &[&str], handler: impl Fn(web_sys::Event) + 'sta
 
 /// Styles a shadow root with `sheet`.
 fn adopt(root: &ShadowRoot, sheet: &CssStyleSheet) {
-    root.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
+    js::set(root, "adoptedStyleSheets", &js_sys::Array::of1(sheet));
 }
 
 fn report_error(result: Result<(), DomError>) {
@@ -610,7 +612,7 @@ fn visible_focusables(dialog: &Element) -> Vec<HtmlElement> {
     for el in nothrow::select_all(dialog, FOCUSABLE) {
         // The UI's own elements, all HTML.
         let e: HtmlElement = el.unchecked_into();
-        if e.offset_parent().is_some() {
+        if js::some(&e, "offsetParent").is_some() {
             out.push(e);
         }
     }

@@ -3,10 +3,11 @@
 //! grants that one service (contextual consent). Each box has its own shadow root.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element};
 
 use super::dom::{self, append, el};
-use crate::browser::{nothrow, page, Context};
+use crate::browser::{js, nothrow, page, Context};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
@@ -41,7 +42,7 @@ pub fn sync(
 ) {
     // Boxes whose iframe may now load go away, and the iframe shows.
     for b in nothrow::select_all(doc, &cat(&["[", MARK, "]"])) {
-        let frame = b.next_element_sibling();
+        let frame = js::some(&b, "nextElementSibling").map(JsCast::unchecked_into::<Element>);
         let still_blocked = frame
             .as_ref()
             .and_then(|f| service_of(config, f))
@@ -56,7 +57,7 @@ pub fn sync(
     for frame in nothrow::select_all(doc, "iframe[data-src][data-category]") {
         let Some(service) = service_of(config, &frame) else { continue };
         if decide::may_run_service(config, consent, &service)
-            || frame.previous_element_sibling().is_some_and(|p| p.has_attribute(MARK))
+            || js::some(&frame, "previousElementSibling").is_some_and(|p| p.unchecked_ref::<Element>().has_attribute(MARK))
         {
             continue;
         }

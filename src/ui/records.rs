@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::dom::{add, append, el};
-use crate::browser::js::{get, read_strings, set, text};
+use crate::browser::js::{self, get, read_strings, set, text};
 use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
 use crate::i18n::{Key, Texts};
@@ -26,10 +26,10 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
     let none = all.as_ref().map_or(true, |all| all.length() == 0);
     // The download is the list's next sibling (see `build::records`): found from it, rather
     // than passed in and held across the read above, which cost the wasm 100 B more.
-    if let Some(download) = list.next_element_sibling() {
+    if let Some(download) = js::some(list, "nextElementSibling") {
         set(&download, "disabled", &JsValue::from_bool(unread && none));
     }
-    list.set_text_content(None);
+    super::dom::set_text(list, None);
     if unread {
         append(list, &[&el(doc, "li", &[], t.get(Key::RecordsUnreadable))]);
     } else if none {

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::browser::{js, nothrow, Context, DomError};
 use crate::config::{Config, Layout, Theme};
@@ -246,7 +246,11 @@ impl Ui {
                 // given back: focusing it does nothing but make the click that closes the
                 // banner wait for a style update (about 3 ms at 4x CPU throttling).
                 let body = js::get(&self.0.doc, "body");
-                st.return_focus = nothrow::active_element(&self.0.doc).and_then(|e| e.dyn_into::<HtmlElement>().ok()).filter(|e| AsRef::<JsValue>::as_ref(e) != &body);
+                // Any element that can take focus back (an SVG one too), where a check that
+                // it is an HTMLElement was an import of its own.
+                st.return_focus = nothrow::active_element(&self.0.doc)
+                    .filter(|e| js::get(e, "focus").is_function() && AsRef::<JsValue>::as_ref(e) != &body)
+                    .map(JsCast::unchecked_into::<HtmlElement>);
             }
             st.open = what;
             st.pending = None;
@@ -502,7 +506,7 @@ impl Ui {
         }
     }
 
-    fn on_key(&self, event: &KeyboardEvent) {
+    fn on_key(&self, event: &web_sys::Event) {
         let key = js::text(event, "key");
         if key == "Escape" {
             let (open, pending) = {
@@ -563,8 +567,9 @@ impl Ui {
         // data-accord-open reopens the panel.
         let ui = self.clone();
         on(self.0.doc.as_ref(), &["keydown", "click"], move |e: web_sys::Event| {
-            if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
-                ui.on_key(key);
+            // (Told apart by its type, where a check that it is a KeyboardEvent was an import.)
+            if js::text(&e, "type") == "keydown" {
+                ui.on_key(&e);
                 return;
             }
             let Ok(target) = js::get(&e, "target").dyn_into::<Element>() else { return };

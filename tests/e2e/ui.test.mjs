@@ -183,6 +183,31 @@ test('reopening: the floating button and any data-accord-open element open the p
   await context.close();
 });
 
+test('focus returns to an SVG element of the page that had it when the panel opened', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await visit(page, '/en/');
+  await banner(page).locator('[data-accord="reject-all"]').click();
+  await banner(page).waitFor({ state: 'hidden' });
+  // A focusable SVG element (an icon button, say): not an HTMLElement, but it takes focus.
+  const icon = await page.evaluateHandle(() => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('tabindex', '0');
+    svg.setAttribute('width', '20');
+    svg.setAttribute('height', '20');
+    document.body.prepend(svg);
+    svg.focus();
+    return svg;
+  });
+  assert.equal(await icon.evaluate((el) => el === document.activeElement && !(el instanceof HTMLElement)), true, 'the SVG element has focus');
+  await page.evaluate(() => window.Accord.showPreferences());
+  await panel(page).waitFor({ state: 'visible' });
+  await page.keyboard.press('Escape');
+  await panel(page).waitFor({ state: 'hidden' });
+  assert.equal(await icon.evaluate((el) => el === document.activeElement), true, 'focus is back on the SVG element');
+  await context.close();
+});
+
 test('modal layout with block_page: aria-modal, an overlay, and Tab stays inside', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -56,7 +56,6 @@ mod tests {
     /// Set in the helper process the test starts (this test binary again).
     const HELPER: &str = "XTASK_TEST_ENDS_WITH_XTASK_HELPER";
 
-
     /// A shell that says its pid, then becomes a long sleep.
     fn long_child() -> Command {
         let mut sh = Command::new("sh");

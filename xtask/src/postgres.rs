@@ -44,6 +44,14 @@ fn pg_command(bin: &Path, as_root: bool, program: &str) -> Command {
     }
 }
 
+/// `pg_ctl stop` for the cluster in `data`, waiting until it has stopped; `mode` is `fast`
+/// (clients disconnected, a clean shutdown) or `immediate` (no shutdown work).
+fn pg_stop(bin: &Path, as_root: bool, data: &Path, mode: &str) -> Command {
+    let mut c = pg_command(bin, as_root, "pg_ctl");
+    c.args(["-D"]).arg(data).args(["-m", mode, "-w", "stop"]).stdout(std::process::Stdio::null());
+    c
+}
+
 impl Postgres {
     fn command(&self, program: &str) -> Command {
         pg_command(&self.bin, self.as_root, program)
@@ -60,13 +68,7 @@ impl Postgres {
         // stops. (`pg_ctl start` leaves the server running on its own, so the parent death
         // signal that ends xtask's other children does not reach it.)
         if data.join("postmaster.pid").is_file() {
-            let _ = pg_command(&bin, as_root, "pg_ctl")
-                .args(["-D"])
-                .arg(&data)
-                .args(["-m", "immediate", "-w", "stop"])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
+            let _ = pg_stop(&bin, as_root, &data, "immediate").stderr(std::process::Stdio::null()).status();
         }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
@@ -95,13 +97,7 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self
-            .command("pg_ctl")
-            .args(["-D"])
-            .arg(self.dir.join("data"))
-            .args(["-m", "fast", "-w", "stop"])
-            .stdout(std::process::Stdio::null())
-            .status();
+        let _ = pg_stop(&self.bin, self.as_root, &self.dir.join("data"), "fast").status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -240,7 +240,6 @@ pub fn primary_subtag(tag: &str) -> &str {
 
 /// The site language a requested tag maps to, if any.
 pub fn supported(config: &Config, requested: &str) -> Option<String> {
-    let requested = requested.trim();
     if let Some(exact) = config.languages.iter().find(|l| l.eq_ignore_ascii_case(requested)) {
         return Some(exact.clone());
     }

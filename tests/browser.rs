@@ -90,11 +90,16 @@ fn the_consent_cookie_round_trips() {
     let doc = page::document();
     let attrs = cookie::Attributes { max_age_s: 60, domain: None, secure: false };
     cookie::write(&doc, "accord_test", "1.1.5.x.a+b", &attrs).unwrap();
+    // A second cookie: one of the two comes after the "; " that joins them in document.cookie.
+    cookie::write(&doc, "accord_other", "2", &attrs).unwrap();
     assert_eq!(cookie::read(&doc, "accord_test").unwrap().as_deref(), Some("1.1.5.x.a+b"));
+    assert_eq!(cookie::read(&doc, "accord_other").unwrap().as_deref(), Some("2"));
     assert_eq!(cookie::read(&doc, "accord_tes").unwrap(), None);
     let gone = cookie::Attributes { max_age_s: 0, domain: None, secure: false };
     cookie::write(&doc, "accord_test", "", &gone).unwrap();
+    cookie::write(&doc, "accord_other", "", &gone).unwrap();
     assert_eq!(cookie::read(&doc, "accord_test").unwrap(), None);
+    assert_eq!(cookie::read(&doc, "accord_other").unwrap(), None);
 }
 
 fn error_message(e: wasm_bindgen::JsError) -> String {

@@ -26,7 +26,9 @@ pub fn pairs(doc: &Document) -> Result<Vec<(String, String)>, DomError> {
     let all = html(doc).cookie().context("read document.cookie")?;
     let mut out = Vec::new();
     for pair in pieces(&all, b';') {
-        if let Some((k, v)) = split_first(pair.trim(), b'=') {
+        // `document.cookie` joins its pairs with "; ", and a browser keeps no white space at
+        // either end of a name or value.
+        if let Some((k, v)) = split_first(pair.strip_prefix(' ').unwrap_or(pair), b'=') {
             out.push((k.to_string(), v.to_string()));
         }
     }

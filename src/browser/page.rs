@@ -73,9 +73,11 @@ pub fn random_uuid() -> String {
     crate::consent::uuid_v4(bytes)
 }
 
-/// The page's declared language, `<html lang>`.
+/// The page's declared language, `<html lang>`, without white space around it.
 pub fn html_lang(doc: &Document) -> Option<String> {
-    super::js::some(doc, "documentElement")?.unchecked_into::<web_sys::Element>().get_attribute("lang").filter(|l| !l.trim().is_empty())
+    let lang = super::js::some(doc, "documentElement")?.unchecked_into::<web_sys::Element>().get_attribute("lang")?;
+    let lang = lang.trim_ascii();
+    (!lang.is_empty()).then(|| lang.to_string())
 }
 
 /// The browser's preferred languages, most preferred first.

@@ -79,7 +79,7 @@ impl Reader {
             }
             None => None,
             Some(Json::Null) if !required => None,
-            Some(Json::String(s)) if s.trim().is_empty() => {
+            Some(Json::String(s)) if is_blank(s) => {
                 self.fail(obj.path(name), Problem::Empty);
                 None
             }
@@ -288,7 +288,7 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
             let entry_path = cat(&[&path, ".", name]);
             match (Key::from_name(name), text) {
                 (None, _) => r.fail(entry_path, Problem::UnknownField),
-                (Some(key), Json::String(s)) if !s.trim().is_empty() => texts.push((key, s.clone())),
+                (Some(key), Json::String(s)) if !is_blank(s) => texts.push((key, s.clone())),
                 (Some(_), Json::String(_)) => r.fail(entry_path, Problem::Empty),
                 (Some(_), other) => r.wrong_type(&entry_path, "a string", other),
             }
@@ -636,6 +636,13 @@ pub(crate) fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
         }
     }
     true
+}
+
+/// Whether a text is empty or only white space, Unicode's (an ideographic space too): such a
+/// text would show nothing. (Not `trim().is_empty()`, whose trimming at both ends cost the wasm
+/// a function of its own.)
+fn is_blank(s: &str) -> bool {
+    s.chars().all(char::is_whitespace)
 }
 
 /// Category and service ids: short, lower-case, safe in a cookie value and a CSS selector.

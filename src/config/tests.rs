@@ -280,3 +280,24 @@ fn a_cookie_may_declare_its_longest_life_in_days() {
     let errors = Config::parse(&doc("\"a year\"")).unwrap_err().to_string();
     assert!(errors.contains("services[0].cookies[0].max_age_days"), "{errors}");
 }
+
+#[test]
+fn a_text_of_white_space_only_is_empty_in_any_script() {
+    // U+3000 is the ideographic space of Chinese text, U+00A0 the no-break space.
+    let text = minimal(
+        r#", {"id": "analytics", "title": "\u3000"}"#,
+        r#"{"id": "a", "name": "\t\u00a0", "category": "necessary"}"#,
+    )
+    .replacen('{', r#"{"translations": {"zh-CN": {"accept_all": " \u3000 "}}, "#, 1);
+    assert_eq!(
+        errors(&text),
+        [
+            "translations.zh-CN.accept_all: must not be empty",
+            "categories[1].title: must not be empty",
+            "services[0].name: must not be empty",
+        ]
+    );
+    // White space inside or around a text with something to show is kept as it is.
+    let config = Config::parse(&minimal(r#", {"id": "analytics", "title": "\u3000统计 分析"}"#, "")).unwrap();
+    assert_eq!(config.category("analytics").unwrap().title.get("en"), "\u{3000}统计 分析");
+}

@@ -68,6 +68,11 @@ test('the language follows <html lang>, then the browser; the panel switcher cha
   await zh.page.route(`${BASE}nolang/`, (r) => r.fulfill({ contentType: 'text/html', body: noLang }));
   await visit(zh.page, '/nolang/');
   assert.equal(await banner(zh.page).locator('[data-accord="reject-all"]').textContent(), '全部拒绝');
+  // A lang with white space around the tag: the tag still decides, before the browser's languages.
+  const spaced = fixture('page.html').replace('<html lang="en">', '<html lang=" en\t">').replace('/fixture/config.json', '/accord-config.json');
+  await zh.page.route(`${BASE}spaced/`, (r) => r.fulfill({ contentType: 'text/html', body: spaced }));
+  await visit(zh.page, '/spaced/');
+  assert.equal(await banner(zh.page).locator('[data-accord="reject-all"]').textContent(), 'Reject all', 'lang=" en\\t"');
   await zhContext.close();
 
   // The switcher: the panel changes language, keeps its switches, keeps focus on the switcher.

@@ -46,15 +46,16 @@ impl Reader {
         self.fail(path, Problem::WrongType { expected, found: found.kind() });
     }
 
-    /// Checks that `value` is an object with only `known` fields.
-    fn object<'a>(&mut self, value: &'a Json, path: &str, known: &[&str]) -> Option<Obj<'a>> {
+    /// Checks that `value` is an object with only `known` fields, named in one string with a
+    /// space between them (a slice of `&str` is 8 B of pointer and length a name in the wasm).
+    fn object<'a>(&mut self, value: &'a Json, path: &str, known: &str) -> Option<Obj<'a>> {
         let Json::Object(members) = value else {
             self.wrong_type(path, "an object", value);
             return None;
         };
         let obj = Obj { path: path.to_string(), members };
         for (key, _) in members {
-            if !known.contains(&key.as_str()) {
+            if !pieces(known, b' ').any(|k| k == key) {
                 self.fail(obj.path(key), Problem::UnknownField);
             }
         }
@@ -191,10 +192,8 @@ impl Reader {
 /// Reads and validates a whole configuration document.
 pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let mut r = Reader { errors: Vec::new() };
-    let known = &[
-        "$schema", "revision", "site", "languages", "language", "cookie", "ui", "translations",
-        "accept_all_includes_separate", "consent_mode", "gpc", "receipts", "categories", "services",
-    ];
+    let known = "$schema revision site languages language cookie ui translations \
+        accept_all_includes_separate consent_mode gpc receipts categories services";
     let Some(root) = r.object(doc, "", known) else {
         return Err(ConfigErrors(r.errors));
     };
@@ -225,7 +224,7 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let gpc = read_gpc(&mut r, &root, &categories);
     let receipt_endpoint = match root.get("receipts") {
         None => None,
-        Some(value) => r.object(value, "receipts", &["endpoint"]).and_then(|obj| r.url(&obj, "endpoint")),
+        Some(value) => r.object(value, "receipts", "endpoint").and_then(|obj| r.url(&obj, "endpoint")),
     };
 
     if r.errors.is_empty() {
@@ -255,7 +254,7 @@ fn read_site(r: &mut Reader, root: &Obj) -> Site {
         r.fail("site", Problem::Missing);
         return empty;
     };
-    let Some(site) = r.object(value, "site", &["controller", "contact", "policy_url", "jurisdiction"]) else {
+    let Some(site) = r.object(value, "site", "controller contact policy_url jurisdiction") else {
         return empty;
     };
     Site {
@@ -353,7 +352,7 @@ fn read_cookie(r: &mut Reader, root: &Obj) -> CookieSettings {
     let mut settings =
         CookieSettings { name: "accord_consent".into(), expiry_days: DEFAULT_EXPIRY_DAYS, domain: None };
     let Some(value) = root.get("cookie") else { return settings };
-    let Some(obj) = r.object(value, "cookie", &["name", "expiry_days", "domain"]) else { return settings };
+    let Some(obj) = r.object(value, "cookie", "name expiry_days domain") else { return settings };
     if let Some(name) = r.string(&obj, "name", false) {
         if is_cookie_token(&name) && !name.bytes().any(|b| b == b'*') {
             settings.name = name;
@@ -377,7 +376,7 @@ fn read_ui(r: &mut Reader, root: &Obj) -> UiSettings {
         floating_button: true,
     };
     let Some(value) = root.get("ui") else { return ui };
-    let known = &["layout", "position", "block_page", "theme", "floating_button"];
+    let known = "layout position block_page theme floating_button";
     let Some(obj) = r.object(value, "ui", known) else { return ui };
     ui.layout = r
         .choice(&obj, "layout", r#""bar", "box", "modal""#, |v| match v {
@@ -432,7 +431,7 @@ fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
     let mut out: Vec<Category> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("categories", i);
-        let known = &["id", "required", "separate_consent", "title", "description"];
+        let known = "id required separate_consent title description";
         let Some(obj) = r.object(item, &path, known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
@@ -459,7 +458,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
     let mut out: Vec<Service> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = join("services", i);
-        let known = &["id", "name", "provider", "category", "separate_consent", "cookies", "trackers", "description"];
+        let known = "id name provider category separate_consent cookies trackers description";
         let Some(obj) = r.object(item, &path, known) else { continue };
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
@@ -579,7 +578,7 @@ fn read_gpc(r: &mut Reader, root: &Obj, categories: &[Category]) -> GpcSettings 
     }
     let mut gpc = GpcSettings { honor: true, categories: default_categories };
     let Some(value) = root.get("gpc") else { return gpc };
-    let Some(obj) = r.object(value, "gpc", &["honor", "categories"]) else { return gpc };
+    let Some(obj) = r.object(value, "gpc", "honor categories") else { return gpc };
     if obj.get("honor").is_some() {
         gpc.honor = r.boolean(&obj, "honor");
     }
@@ -603,7 +602,7 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
                 max_age_days: None,
                 purpose: None,
             }),
-            other => r.object(other, &path, &["name", "domain", "kind", "duration", "max_age_days", "purpose"]).and_then(|obj| {
+            other => r.object(other, &path, "name domain kind duration max_age_days purpose").and_then(|obj| {
                 let name = r.string(&obj, "name", true);
                 let domain = r.domain(&obj, "domain");
                 let allowed = r#""cookie", "web_beacon", "pixel_tag", "local_storage""#;

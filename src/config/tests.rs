@@ -301,3 +301,17 @@ fn a_text_of_white_space_only_is_empty_in_any_script() {
     let config = Config::parse(&minimal(r#", {"id": "analytics", "title": "\u3000统计 分析"}"#, "")).unwrap();
     assert_eq!(config.category("analytics").unwrap().title.get("en"), "\u{3000}统计 分析");
 }
+
+#[test]
+fn only_whole_field_names_are_known() {
+    let text = r#"{"revision": 1, "site": {"controller": "x", "controller contact": "y", "": "z", "contro": "w"},
+        "categories": [{"id": "necessary", "required": true, "title": "N"}]}"#;
+    assert_eq!(
+        errors(text),
+        [
+            "site.controller contact: unknown field (check the spelling)",
+            "site.: unknown field (check the spelling)",
+            "site.contro: unknown field (check the spelling)",
+        ]
+    );
+}

@@ -3,18 +3,13 @@
 //! fixed language, then `<html lang>`, then the browser's languages, then the site's first.
 
 use crate::config::Config;
-use crate::message::{pieces, pieces_at_either, split_first};
+use crate::message::{named, pieces, pieces_at_either, split_first};
 
 /// Texts in one string, a line each. A table of `&str` is a pointer and a length (8 B) for
 /// each text in the wasm's data, 1 KB for the keys' names and the two languages' texts,
 /// which compressed poorly: the gzip copies were 265 B larger in all.
 macro_rules! lines {
     ($first:literal $(, $text:literal)* $(,)?) => { concat!($first $(, "\n", $text)*) };
-}
-
-/// Line `index` of `lines` (see [`lines!`]).
-fn line(lines: &'static str, index: usize) -> &'static str {
-    pieces(lines, b'\n').nth(index).unwrap_or("")
 }
 
 /// How many lines `text` has, for the tables' checks below.
@@ -30,84 +25,58 @@ const fn count_lines(text: &str) -> usize {
     n
 }
 
-macro_rules! keys {
-    ($($key:ident = $name:literal,)*) => {
-        /// One interface string.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Key { $($key,)* }
-
-        /// Every key, in table order.
-        pub const KEYS: &[Key] = &[$(Key::$key,)*];
-
-        /// Every key's name, in table order (see [`lines!`]).
-        const NAMES: &str = lines![$($name,)*];
-
-        impl Key {
-            /// The key's name in a config's `translations`.
-            pub fn name(self) -> &'static str {
-                line(NAMES, self as usize)
-            }
-
-            /// One pass over the names, not a `match` on the string: the match compiled to
-            /// 840 B of comparisons, and this runs only for a config's translations.
-            pub fn from_name(name: &str) -> Option<Key> {
-                for (key, n) in KEYS.iter().zip(pieces(NAMES, b'\n')) {
-                    if n == name {
-                        return Some(*key);
-                    }
-                }
-                None
-            }
-        }
-    };
+named! {
+    /// One interface string; its name is its field in a config's `translations`.
+    pub enum Key {
+        LanguageName = "language_name",
+        BannerTitle = "banner_title",
+        BannerText = "banner_text",
+        PolicyLink = "policy_link",
+        Controller = "controller",
+        AcceptAll = "accept_all",
+        RejectAll = "reject_all",
+        Customize = "customize",
+        PanelTitle = "panel_title",
+        PanelText = "panel_text",
+        Save = "save",
+        Close = "close",
+        Language = "language",
+        AlwaysOn = "always_on",
+        RequiredWhy = "required_why",
+        Services = "services",
+        Name = "name",
+        Provider = "provider",
+        Purpose = "purpose",
+        Duration = "duration",
+        Kind = "kind",
+        KindCookie = "kind_cookie",
+        KindWebBeacon = "kind_web_beacon",
+        KindPixelTag = "kind_pixel_tag",
+        KindLocalStorage = "kind_local_storage",
+        SeparateBadge = "separate_badge",
+        SeparateTitle = "separate_title",
+        SeparateText = "separate_text",
+        SeparateConfirm = "separate_confirm",
+        SeparateCancel = "separate_cancel",
+        PrivacySettings = "privacy_settings",
+        GpcHonoured = "gpc_honoured",
+        ContextualText = "contextual_text",
+        ContextualLoad = "contextual_load",
+        ReloadText = "reload_text",
+        ReloadNow = "reload_now",
+        Records = "records",
+        RecordsNone = "records_none",
+        RecordsUnreadable = "records_unreadable",
+        RecordsDownload = "records_download",
+        RecordSent = "record_sent",
+        RecordKept = "record_kept",
+        RecordRefused = "record_refused",
+        RecordWaiting = "record_waiting",
+    }
 }
 
-keys! {
-    LanguageName = "language_name",
-    BannerTitle = "banner_title",
-    BannerText = "banner_text",
-    PolicyLink = "policy_link",
-    Controller = "controller",
-    AcceptAll = "accept_all",
-    RejectAll = "reject_all",
-    Customize = "customize",
-    PanelTitle = "panel_title",
-    PanelText = "panel_text",
-    Save = "save",
-    Close = "close",
-    Language = "language",
-    AlwaysOn = "always_on",
-    RequiredWhy = "required_why",
-    Services = "services",
-    Name = "name",
-    Provider = "provider",
-    Purpose = "purpose",
-    Duration = "duration",
-    Kind = "kind",
-    KindCookie = "kind_cookie",
-    KindWebBeacon = "kind_web_beacon",
-    KindPixelTag = "kind_pixel_tag",
-    KindLocalStorage = "kind_local_storage",
-    SeparateBadge = "separate_badge",
-    SeparateTitle = "separate_title",
-    SeparateText = "separate_text",
-    SeparateConfirm = "separate_confirm",
-    SeparateCancel = "separate_cancel",
-    PrivacySettings = "privacy_settings",
-    GpcHonoured = "gpc_honoured",
-    ContextualText = "contextual_text",
-    ContextualLoad = "contextual_load",
-    ReloadText = "reload_text",
-    ReloadNow = "reload_now",
-    Records = "records",
-    RecordsNone = "records_none",
-    RecordsUnreadable = "records_unreadable",
-    RecordsDownload = "records_download",
-    RecordSent = "record_sent",
-    RecordKept = "record_kept",
-    RecordRefused = "record_refused",
-    RecordWaiting = "record_waiting",
-}
+/// Every key, in table order.
+pub const KEYS: &[Key] = Key::ALL;
 
 const EN: &str = lines![
     "English",
@@ -209,7 +178,7 @@ const ZH_CN: &str = lines![
 ];
 
 // Every table has a text for every key, and no text has a line break.
-const _: () = assert!(count_lines(NAMES) == KEYS.len() && count_lines(EN) == KEYS.len() && count_lines(ZH_CN) == KEYS.len());
+const _: () = assert!(count_lines(Key::NAMES) == KEYS.len() && count_lines(EN) == KEYS.len() && count_lines(ZH_CN) == KEYS.len());
 
 /// The built-in table for a language tag, if there is one: its texts, a line each in key order.
 pub fn built_in(lang: &str) -> Option<&'static str> {
@@ -291,6 +260,7 @@ pub fn supported(config: &Config, requested: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::line;
 
     fn config(languages: &str, extra: &str) -> Config {
         Config::parse(&format!(
@@ -341,7 +311,7 @@ mod tests {
     fn both_built_in_tables_are_complete_and_distinct() {
         assert_eq!(KEYS.len(), pieces(EN, b'\n').count());
         assert_eq!(KEYS.len(), pieces(ZH_CN, b'\n').count());
-        assert_eq!(KEYS.len(), pieces(NAMES, b'\n').count());
+        assert_eq!(KEYS.len(), pieces(Key::NAMES, b'\n').count());
         for (i, key) in KEYS.iter().enumerate() {
             assert_eq!(*key as usize, i);
             assert_eq!(Key::from_name(key.name()), Some(*key));

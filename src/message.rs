@@ -1,7 +1,8 @@
 //! Strings put together without `core::fmt`: pieces joined in order, whole numbers in
-//! decimal, and errors described. Nothing the wasm runs formats (no `format!`, no `write!`
-//! with arguments, no `to_string` through `Display`), so the formatting machinery is not in
-//! the wasm: 1.2 KB of its gzip (README, Size). Code outside the wasm may format as usual. Pure.
+//! decimal, errors described, and the names of small enums' values. Nothing the wasm runs
+//! formats (no `format!`, no `write!` with arguments, no `to_string` through `Display`), so
+//! the formatting machinery is not in the wasm: 1.2 KB of its gzip (README, Size). Code
+//! outside the wasm may format as usual. Pure.
 
 /// What an error says, as a `String`. The error types implement `Display` through it, so
 /// code outside the wasm formats them as usual; the wasm calls `describe` and never builds a
@@ -67,6 +68,45 @@ impl<'a> Iterator for Pieces<'a> {
         })
     }
 }
+
+/// Line `index` of `lines` ("" past the last).
+pub fn line(lines: &'static str, index: usize) -> &'static str {
+    pieces(lines, b'\n').nth(index).unwrap_or("")
+}
+
+/// Which line of `lines` is `name`.
+pub fn line_index(lines: &str, name: &str) -> Option<usize> {
+    pieces(lines, b'\n').position(|l| l == name)
+}
+
+/// A field-less enum whose values have names: the names are one string, a line each, read by
+/// [`line`] and [`line_index`]. A `match` from value to `&'static str` compiled to a table of
+/// pointers and lengths (8 B a name), and one from name to value to a chain of comparisons.
+macro_rules! named {
+    ($(#[$meta:meta])* pub enum $enum:ident { $first:ident = $first_name:literal $(, $variant:ident = $name:literal)* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $enum {
+            $first,
+            $($variant,)*
+        }
+
+        impl $enum {
+            /// Every value, in the order of the names.
+            pub const ALL: &'static [$enum] = &[$enum::$first $(, $enum::$variant)*];
+            const NAMES: &'static str = concat!($first_name $(, "\n", $name)*);
+
+            pub fn name(self) -> &'static str {
+                $crate::message::line(Self::NAMES, self as usize)
+            }
+
+            pub fn from_name(name: &str) -> Option<$enum> {
+                Self::ALL.get($crate::message::line_index(Self::NAMES, name)?).copied()
+            }
+        }
+    };
+}
+pub(crate) use named;
 
 /// `text` around its first `sep` (an ASCII character): `str::split_once`, by byte.
 pub fn split_first(text: &str, sep: u8) -> Option<(&str, &str)> {
@@ -145,6 +185,51 @@ pub fn joined<S: AsRef<str>>(items: &[S], sep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    named! {
+        pub enum Shade {
+            Red = "red",
+            DarkRed = "dark red",
+            Empty = "",
+            Last = "last",
+        }
+    }
+
+    #[test]
+    fn a_named_value_reads_back_from_its_name_and_nothing_else_does() {
+        assert_eq!(Shade::ALL, [Shade::Red, Shade::DarkRed, Shade::Empty, Shade::Last]);
+        for &shade in Shade::ALL {
+            assert_eq!(Shade::from_name(shade.name()), Some(shade), "{shade:?}");
+        }
+        assert_eq!((Shade::DarkRed.name(), Shade::Empty.name(), Shade::Last.name()), ("dark red", "", "last"));
+        for other in ["re", "redd", "Red", "dark", "red\ndark red", "last\n", " red"] {
+            assert_eq!(Shade::from_name(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_crates_named_values_keep_their_names() {
+        use crate::config::{Layout, Position, Theme, TrackerKind};
+        use crate::receipt::Method;
+        // What configs, receipts and the kept lines of localStorage spell.
+        let names = |all: &[&str]| all.join(" / ");
+        assert_eq!(names(&Layout::ALL.iter().map(|v| v.name()).collect::<Vec<_>>()), "bar / box / modal");
+        assert_eq!(
+            names(&Position::ALL.iter().map(|v| v.name()).collect::<Vec<_>>()),
+            "top / bottom / top-left / top-right / bottom-left / bottom-right / center"
+        );
+        assert_eq!(names(&Theme::ALL.iter().map(|v| v.name()).collect::<Vec<_>>()), "auto / light / dark");
+        assert_eq!(
+            names(&TrackerKind::ALL.iter().map(|v| v.name()).collect::<Vec<_>>()),
+            "cookie / web_beacon / pixel_tag / local_storage"
+        );
+        assert_eq!(
+            names(&Method::ALL.iter().map(|v| v.name()).collect::<Vec<_>>()),
+            "banner / preference panel / click-to-load / site script"
+        );
+        assert_eq!(Position::from_name("bottom-left"), Some(Position::BottomLeft));
+        assert_eq!(Method::from_name("click-to-load"), Some(Method::Contextual));
+    }
 
     #[test]
     fn decimal_writes_every_digit() {

@@ -11,7 +11,7 @@ mod text;
 pub use json::SyntaxError;
 
 use crate::i18n::Key;
-use crate::message::{cat, decimal, display_by_describe, joined, pieces, Describe};
+use crate::message::{cat, decimal, display_by_describe, joined, named, pieces, Describe};
 pub(crate) use read::is_valid_id;
 /// For the click-to-load placeholder's width and height (browser code only).
 #[cfg(target_arch = "wasm32")]
@@ -74,62 +74,31 @@ pub struct UiSettings {
     pub floating_button: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    Bar,
-    Box,
-    Modal,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
-    Top,
-    Bottom,
-    TopLeft,
-    TopRight,
-    BottomLeft,
-    BottomRight,
-    Center,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Theme {
-    Auto,
-    Light,
-    Dark,
-}
-
-impl Layout {
-    pub fn name(self) -> &'static str {
-        match self {
-            Layout::Bar => "bar",
-            Layout::Box => "box",
-            Layout::Modal => "modal",
-        }
+named! {
+    pub enum Layout {
+        Bar = "bar",
+        Box = "box",
+        Modal = "modal",
     }
 }
 
-impl Position {
-    pub fn name(self) -> &'static str {
-        match self {
-            Position::Top => "top",
-            Position::Bottom => "bottom",
-            Position::TopLeft => "top-left",
-            Position::TopRight => "top-right",
-            Position::BottomLeft => "bottom-left",
-            Position::BottomRight => "bottom-right",
-            Position::Center => "center",
-        }
+named! {
+    pub enum Position {
+        Top = "top",
+        Bottom = "bottom",
+        TopLeft = "top-left",
+        TopRight = "top-right",
+        BottomLeft = "bottom-left",
+        BottomRight = "bottom-right",
+        Center = "center",
     }
 }
 
-impl Theme {
-    pub fn name(self) -> &'static str {
-        match self {
-            Theme::Auto => "auto",
-            Theme::Light => "light",
-            Theme::Dark => "dark",
-        }
+named! {
+    pub enum Theme {
+        Auto = "auto",
+        Light = "light",
+        Dark = "dark",
     }
 }
 
@@ -191,24 +160,13 @@ pub struct CookieRule {
     pub purpose: Option<Text>,
 }
 
-/// The kinds of technology the privacy policies this serves name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrackerKind {
-    Cookie,
-    WebBeacon,
-    PixelTag,
-    LocalStorage,
-}
-
-impl TrackerKind {
-    pub fn from_name(name: &str) -> Option<TrackerKind> {
-        match name {
-            "cookie" => Some(TrackerKind::Cookie),
-            "web_beacon" => Some(TrackerKind::WebBeacon),
-            "pixel_tag" => Some(TrackerKind::PixelTag),
-            "local_storage" => Some(TrackerKind::LocalStorage),
-            _ => None,
-        }
+named! {
+    /// The kinds of technology the privacy policies this serves name.
+    pub enum TrackerKind {
+        Cookie = "cookie",
+        WebBeacon = "web_beacon",
+        PixelTag = "pixel_tag",
+        LocalStorage = "local_storage",
     }
 }
 

@@ -379,12 +379,7 @@ fn read_ui(r: &mut Reader, root: &Obj) -> UiSettings {
     let known = "layout position block_page theme floating_button";
     let Some(obj) = r.object(value, "ui", known) else { return ui };
     ui.layout = r
-        .choice(&obj, "layout", r#""bar", "box", "modal""#, |v| match v {
-            "bar" => Some(Layout::Bar),
-            "box" => Some(Layout::Box),
-            "modal" => Some(Layout::Modal),
-            _ => None,
-        })
+        .choice(&obj, "layout", r#""bar", "box", "modal""#, Layout::from_name)
         .unwrap_or(Layout::Bar);
     let (default, allowed, positions): (Position, &'static str, &[Position]) = match ui.layout {
         Layout::Bar => (Position::Bottom, r#""top", "bottom""#, &[Position::Top, Position::Bottom]),
@@ -396,19 +391,14 @@ fn read_ui(r: &mut Reader, root: &Obj) -> UiSettings {
         Layout::Modal => (Position::Center, r#""center""#, &[Position::Center]),
     };
     ui.position = r
-        .choice(&obj, "position", allowed, |v| positions.iter().copied().find(|p| p.name() == v))
+        .choice(&obj, "position", allowed, |v| Position::from_name(v).filter(|p| positions.contains(p)))
         .unwrap_or(default);
     ui.block_page = r.boolean(&obj, "block_page");
     if ui.block_page && ui.layout != Layout::Modal {
         r.fail("ui.block_page", Problem::NotOneOf { value: "true".into(), allowed: "false (only the modal layout can block the page)" });
     }
     ui.theme = r
-        .choice(&obj, "theme", r#""auto", "light", "dark""#, |v| match v {
-            "auto" => Some(Theme::Auto),
-            "light" => Some(Theme::Light),
-            "dark" => Some(Theme::Dark),
-            _ => None,
-        })
+        .choice(&obj, "theme", r#""auto", "light", "dark""#, Theme::from_name)
         .unwrap_or(Theme::Auto);
     if let Some(Json::Bool(b)) = obj.get("floating_button") {
         ui.floating_button = *b;

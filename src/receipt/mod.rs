@@ -11,7 +11,7 @@ use crate::config::json::Json;
 use crate::config::{Category, Config, Service, Text, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{Texts, KEYS};
-use crate::message::{cat, decimal};
+use crate::message::{cat, decimal, named};
 
 /// A P-256 public key as a JWK's base64url coordinates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,23 +32,13 @@ impl PublicKey {
     }
 }
 
-/// How the choice was made, as the receipt records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Banner,
-    Panel,
-    Contextual,
-    Api,
-}
-
-impl Method {
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Banner => "banner",
-            Method::Panel => "preference panel",
-            Method::Contextual => "click-to-load",
-            Method::Api => "site script",
-        }
+named! {
+    /// How the choice was made, as the receipt records it.
+    pub enum Method {
+        Banner = "banner",
+        Panel = "preference panel",
+        Contextual = "click-to-load",
+        Api = "site script",
     }
 }
 

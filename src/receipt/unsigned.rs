@@ -20,8 +20,6 @@ pub struct Unsigned {
     pub gpc: bool,
 }
 
-const METHODS: [Method; 4] = [Method::Banner, Method::Panel, Method::Contextual, Method::Api];
-
 /// The line for a choice.
 pub fn line(consent: &Consent, method: Method, lang: &str, gpc: bool) -> String {
     cat(&[method.name(), "|", if gpc { "1" } else { "0" }, "|", lang, "|", &consent.encode()])
@@ -33,7 +31,7 @@ pub fn read_line(line: &str) -> Option<Unsigned> {
     let (gpc, rest) = split_first(rest, b'|')?;
     // The consent has no '|': a fifth field fails its decoding.
     let (lang, consent) = split_first(rest, b'|')?;
-    let method = METHODS.into_iter().find(|m| m.name() == method)?;
+    let method = Method::from_name(method)?;
     let gpc = match gpc {
         "0" => false,
         "1" => true,
@@ -78,7 +76,7 @@ mod tests {
 
     #[test]
     fn a_line_reads_back_as_the_choice_it_was_for_every_method() {
-        for method in METHODS {
+        for &method in Method::ALL {
             for gpc in [false, true] {
                 let text = line(&consent(), method, "zh-CN", gpc);
                 assert!(text.contains(&consent().id), "the line names its consent");

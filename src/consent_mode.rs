@@ -3,17 +3,20 @@
 
 use crate::config::Config;
 use crate::consent::Consent;
+use crate::message::named;
 
-/// The Consent Mode v2 signals, in the order they are sent.
-pub const SIGNALS: [&str; 7] = [
-    "ad_storage",
-    "ad_user_data",
-    "ad_personalization",
-    "analytics_storage",
-    "functionality_storage",
-    "personalization_storage",
-    "security_storage",
-];
+named! {
+    /// The Consent Mode v2 signals, in the order they are sent.
+    pub enum Signal {
+        AdStorage = "ad_storage",
+        AdUserData = "ad_user_data",
+        AdPersonalization = "ad_personalization",
+        AnalyticsStorage = "analytics_storage",
+        FunctionalityStorage = "functionality_storage",
+        PersonalizationStorage = "personalization_storage",
+        SecurityStorage = "security_storage",
+    }
+}
 
 /// Each signal and whether `consent` grants it. Without a consent, only signals mapped to
 /// required categories alone are granted.
@@ -44,6 +47,37 @@ mod tests {
 
     fn granted(state: &[(String, bool)]) -> Vec<&str> {
         state.iter().filter(|(_, g)| *g).map(|(s, _)| s.as_str()).collect()
+    }
+
+    #[test]
+    fn the_default_mapping_sends_every_signal_in_order_from_the_categories_by_their_usual_ids() {
+        let mapping = config().consent_mode.unwrap();
+        let pairs: Vec<String> = mapping.iter().map(|(s, ids)| format!("{s}={}", ids.join("+"))).collect();
+        assert_eq!(
+            pairs,
+            [
+                "ad_storage=marketing",
+                "ad_user_data=marketing",
+                "ad_personalization=marketing",
+                "analytics_storage=analytics",
+                "functionality_storage=preferences",
+                "personalization_storage=preferences",
+                "security_storage=necessary",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_signal_outside_consent_mode_v2_is_refused_by_name() {
+        let text = include_str!("../www/accord-config.json").replacen(
+            r#""revision": 1,"#,
+            r#""revision": 1, "consent_mode": {"ad_storage": ["marketing"], "ad_storage ": [], "analytics": []},"#,
+            1,
+        );
+        let errors = Config::parse(&text).unwrap_err().to_string();
+        assert!(errors.contains(r#"consent_mode.ad_storage : "ad_storage " is not one of the Consent Mode v2 signals"#), "{errors}");
+        assert!(errors.contains(r#"consent_mode.analytics: "analytics" is not one of"#), "{errors}");
+        assert!(!errors.contains("consent_mode.ad_storage:"), "{errors}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::{
     Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, GpcSettings, Layout, Position, Problem, Service,
     Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
+use crate::consent_mode::Signal;
 use crate::i18n::{self, Key, KEYS};
 use crate::message::{cat, decimal, pieces};
 
@@ -533,7 +534,7 @@ fn read_consent_mode(r: &mut Reader, root: &Obj, categories: &[Category]) -> Opt
     let mut out = Vec::new();
     for (signal, ids) in members {
         let path = cat(&["consent_mode.", signal]);
-        if !crate::consent_mode::SIGNALS.contains(&signal.as_str()) {
+        if Signal::from_name(signal).is_none() {
             r.fail(path, Problem::NotOneOf { value: signal.clone(), allowed: "the Consent Mode v2 signals (ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)" });
             continue;
         }
@@ -544,19 +545,19 @@ fn read_consent_mode(r: &mut Reader, root: &Obj, categories: &[Category]) -> Opt
 
 fn default_consent_mode(categories: &[Category]) -> Vec<(String, Vec<String>)> {
     let required = categories.iter().find(|c| c.required).map(|c| c.id.as_str());
-    let mut out = Vec::with_capacity(crate::consent_mode::SIGNALS.len());
-    for signal in crate::consent_mode::SIGNALS {
+    let mut out = Vec::with_capacity(Signal::ALL.len());
+    for &signal in Signal::ALL {
         let category = match signal {
-            "ad_storage" | "ad_user_data" | "ad_personalization" => Some("marketing"),
-            "analytics_storage" => Some("analytics"),
-            "functionality_storage" | "personalization_storage" => Some("preferences"),
-            _ => required,
+            Signal::AdStorage | Signal::AdUserData | Signal::AdPersonalization => Some("marketing"),
+            Signal::AnalyticsStorage => Some("analytics"),
+            Signal::FunctionalityStorage | Signal::PersonalizationStorage => Some("preferences"),
+            Signal::SecurityStorage => required,
         };
         let mut ids = Vec::new();
         if let Some(id) = category.filter(|id| categories.iter().any(|c| c.id == *id)) {
             ids.push(id.to_string());
         }
-        out.push((signal.to_string(), ids));
+        out.push((signal.name().to_string(), ids));
     }
     out
 }

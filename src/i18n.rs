@@ -3,27 +3,7 @@
 //! fixed language, then `<html lang>`, then the browser's languages, then the site's first.
 
 use crate::config::Config;
-use crate::message::{named, pieces, pieces_at_either, split_first};
-
-/// Texts in one string, a line each. A table of `&str` is a pointer and a length (8 B) for
-/// each text in the wasm's data, 1 KB for the keys' names and the two languages' texts,
-/// which compressed poorly: the gzip copies were 265 B larger in all.
-macro_rules! lines {
-    ($first:literal $(, $text:literal)* $(,)?) => { concat!($first $(, "\n", $text)*) };
-}
-
-/// How many lines `text` has, for the tables' checks below.
-const fn count_lines(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut i, mut n) = (0, 1);
-    while i < bytes.len() {
-        if bytes[i] == b'\n' {
-            n += 1;
-        }
-        i += 1;
-    }
-    n
-}
+use crate::message::{count_lines, lines, named, pieces, pieces_at_either, split_first};
 
 named! {
     /// One interface string; its name is its field in a config's `translations`.

@@ -2,7 +2,7 @@
 
 use super::json::Json;
 use super::{
-    Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, GpcSettings, Layout, Position, Problem, Service,
+    Category, Config, ConfigError, ConfigErrors, CookieRule, CookieSettings, Fault, GpcSettings, Layout, Position, Problem, Service,
     Site, Text, Theme, TrackerKind, UiSettings, BUILT_IN_LANGUAGES, DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS,
 };
 use crate::consent_mode::Signal;
@@ -124,7 +124,7 @@ impl Reader {
         if is_valid_id(&id) {
             Some(id)
         } else {
-            self.fail(obj.path(name), Problem::InvalidId(id));
+            self.fail(obj.path(name), Problem::Value(Fault::InvalidId, id));
             None
         }
     }
@@ -142,7 +142,7 @@ impl Reader {
                 for (lang, value) in members {
                     let entry_path = cat(&[&path, ".", lang]);
                     if !is_language_tag(lang) {
-                        self.fail(entry_path.clone(), Problem::InvalidLanguageTag(lang.clone()));
+                        self.fail(entry_path.clone(), Problem::Value(Fault::InvalidLanguageTag, lang.clone()));
                     }
                     match value {
                         Json::String(s) => entries.push((lang.clone(), s.clone())),
@@ -174,7 +174,7 @@ impl Reader {
         if is_safe_link(&url) {
             Some(url)
         } else {
-            self.fail(obj.path(name), Problem::UnsafeUrl(url));
+            self.fail(obj.path(name), Problem::Value(Fault::UnsafeUrl, url));
             None
         }
     }
@@ -184,7 +184,7 @@ impl Reader {
         if is_valid_domain(&domain) {
             Some(domain.strip_prefix(".").unwrap_or(&domain).to_ascii_lowercase())
         } else {
-            self.fail(obj.path(name), Problem::InvalidDomain(domain));
+            self.fail(obj.path(name), Problem::Value(Fault::InvalidDomain, domain));
             None
         }
     }
@@ -212,7 +212,7 @@ pub(super) fn config(doc: &Json) -> Result<Config, ConfigErrors> {
     let language = r.string(&root, "language", false).filter(|l| {
         let ok = languages.iter().any(|x| x.eq_ignore_ascii_case(l));
         if !ok {
-            r.fail("language", Problem::UnsupportedLanguage(l.clone()));
+            r.fail("language", Problem::Value(Fault::UnsupportedLanguage, l.clone()));
         }
         ok
     });
@@ -276,7 +276,7 @@ fn read_translations(r: &mut Reader, root: &Obj) -> Vec<(String, Vec<(Key, Strin
     for (lang, table) in langs {
         let path = cat(&["translations.", lang]);
         if !is_language_tag(lang) {
-            r.fail(path, Problem::InvalidLanguageTag(lang.clone()));
+            r.fail(path, Problem::Value(Fault::InvalidLanguageTag, lang.clone()));
             continue;
         }
         let Json::Object(entries) = table else {
@@ -334,9 +334,9 @@ fn read_languages(r: &mut Reader, root: &Obj, translations: &[(String, Vec<(Key,
                     }
                 }
                 match known {
-                    Some(lang) if out.contains(&lang) => r.fail(path, Problem::Duplicate(tag.clone())),
+                    Some(lang) if out.contains(&lang) => r.fail(path, Problem::Value(Fault::Duplicate, tag.clone())),
                     Some(lang) => out.push(lang),
-                    None => r.fail(path, Problem::UnsupportedLanguage(tag.clone())),
+                    None => r.fail(path, Problem::Value(Fault::UnsupportedLanguage, tag.clone())),
                 }
             }
             other => r.wrong_type(&path, "a language tag string", other),
@@ -358,7 +358,7 @@ fn read_cookie(r: &mut Reader, root: &Obj) -> CookieSettings {
         if is_cookie_token(&name) && !name.bytes().any(|b| b == b'*') {
             settings.name = name;
         } else {
-            r.fail("cookie.name", Problem::InvalidCookieName(name));
+            r.fail("cookie.name", Problem::Value(Fault::InvalidCookieName, name));
         }
     }
     if let Some(days) = r.integer(&obj, "expiry_days", 1, MAX_EXPIRY_DAYS as u64) {
@@ -427,7 +427,7 @@ fn read_categories(r: &mut Reader, root: &Obj) -> Vec<Category> {
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
             if out.iter().any(|c| &c.id == id) {
-                r.fail(obj.path("id"), Problem::Duplicate(id.clone()));
+                r.fail(obj.path("id"), Problem::Value(Fault::Duplicate, id.clone()));
             }
         }
         let required = r.boolean(&obj, "required");
@@ -454,7 +454,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
         let id = r.id(&obj, "id");
         if let Some(id) = &id {
             if out.iter().any(|s| &s.id == id) {
-                r.fail(obj.path("id"), Problem::Duplicate(id.clone()));
+                r.fail(obj.path("id"), Problem::Value(Fault::Duplicate, id.clone()));
             }
         }
         let name = r.string(&obj, "name", true);
@@ -464,7 +464,7 @@ fn read_services(r: &mut Reader, root: &Obj, categories: &[Category]) -> Vec<Ser
             // Only report an unknown category when the categories themselves were readable.
             let known = categories.iter().any(|k| &k.id == c) || categories.is_empty();
             if !known {
-                r.fail(obj.path("category"), Problem::UnknownCategory(c.clone()));
+                r.fail(obj.path("category"), Problem::Value(Fault::UnknownCategory, c.clone()));
             }
             known
         });
@@ -485,7 +485,7 @@ fn read_trackers(r: &mut Reader, service: &Obj) -> Vec<String> {
         let path = join(&service.path("trackers"), i);
         match item {
             Json::String(t) if is_tracker_pattern(t) => out.push(t.clone()),
-            Json::String(t) => r.fail(path, Problem::InvalidTracker(t.clone())),
+            Json::String(t) => r.fail(path, Problem::Value(Fault::InvalidTracker, t.clone())),
             other => r.wrong_type(&path, "a string", other),
         }
     }
@@ -514,7 +514,7 @@ fn read_id_list(r: &mut Reader, value: &Json, path: &str, categories: &[Category
     for (i, item) in items.iter().enumerate() {
         match item {
             Json::String(id) if categories.iter().any(|c| &c.id == id) => out.push(id.clone()),
-            Json::String(id) => r.fail(join(path, i), Problem::UnknownCategory(id.clone())),
+            Json::String(id) => r.fail(join(path, i), Problem::Value(Fault::UnknownCategory, id.clone())),
             other => r.wrong_type(&join(path, i), "a category id", other),
         }
     }
@@ -609,7 +609,7 @@ fn read_cookie_rules(r: &mut Reader, service: &Obj) -> Vec<CookieRule> {
             Some(rule) if rule.kind != TrackerKind::Cookie || is_cookie_token(&rule.name) => out.push(rule),
             Some(rule) => {
                 let at = if matches!(item, Json::String(_)) { path } else { cat(&[&path, ".name"]) };
-                r.fail(at, Problem::InvalidCookieName(rule.name));
+                r.fail(at, Problem::Value(Fault::InvalidCookieName, rule.name));
             }
             None => {}
         }

@@ -315,3 +315,40 @@ fn only_whole_field_names_are_known() {
         ]
     );
 }
+
+#[test]
+fn each_fault_puts_the_quoted_value_between_its_own_words() {
+    let says = |fault| Problem::Value(fault, "x y".into()).describe();
+    let expected = [
+        (Fault::Duplicate, r#"duplicate "x y""#),
+        (Fault::InvalidId, r#"invalid id "x y": use 1 to 40 characters from a-z, 0-9, '_' and '-'"#),
+        (Fault::UnknownCategory, r#"unknown category "x y""#),
+        (Fault::UnsafeUrl, r#""x y" is not an http(s) or relative URL"#),
+        (Fault::InvalidCookieName, r#"invalid cookie name "x y""#),
+        (Fault::InvalidDomain, r#"invalid domain "x y""#),
+        (Fault::InvalidTracker, r#"invalid tracker "x y": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern"#),
+        (Fault::UnsupportedLanguage, r#"language "x y" has no texts (built in: en, zh-CN; add others under "translations")"#),
+        (Fault::InvalidLanguageTag, r#""x y" is not a language tag like "en" or "zh-CN""#),
+    ];
+    for (fault, text) in expected {
+        assert_eq!(says(fault), text, "{fault:?}");
+    }
+    // The built-in languages are spelled out in the text: it must follow the list.
+    assert!(says(Fault::UnsupportedLanguage).contains(&format!("(built in: {};", BUILT_IN_LANGUAGES.join(", "))));
+}
+
+#[test]
+fn a_bad_tracker_and_a_bad_language_tag_are_named_with_their_paths() {
+    let text = minimal(
+        "",
+        r#"{"id": "ga", "name": "GA", "category": "necessary", "trackers": ["stats.example.com", "bad host"],
+            "description": {"en": "Stats", "e n": "x"}}"#,
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            r#"services[0].trackers[1]: invalid tracker "bad host": give a host (stats.example.com, 127.0.0.1:9000) or an http(s) URL pattern"#,
+            r#"services[0].description.e n: "e n" is not a language tag like "en" or "zh-CN""#,
+        ]
+    );
+}

@@ -240,9 +240,12 @@ impl Consent {
         if value.len() > MAX_ENCODED_LEN {
             return Err(DecodeError::TooLong(value.len()));
         }
-        let fields: Vec<&str> = pieces(value, b'.').collect();
-        let [version, revision, timestamp, id, granted, services] = fields[..] else {
-            return Err(DecodeError::FieldCount(fields.len()));
+        let mut f = pieces(value, b'.');
+        // (Left to right: a tuple's fields are evaluated in order.)
+        let (Some(version), Some(revision), Some(timestamp), Some(id), Some(granted), Some(services), None) =
+            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            return Err(DecodeError::FieldCount(pieces(value, b'.').count()));
         };
         if version != decimal(FORMAT_VERSION.into()) {
             return Err(DecodeError::Version(version.to_string()));

@@ -185,6 +185,36 @@ fn glob_patterns_match_anywhere() {
 }
 
 #[test]
+fn glob_matching_agrees_with_a_backtracking_matcher_on_every_short_pattern_and_name() {
+    // The reference tries every length for each star.
+    fn reference(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| reference(rest, &n[i..])),
+            Some((c, rest)) => n.first() == Some(c) && reference(rest, &n[1..]),
+        }
+    }
+    fn all(alphabet: &[u8], max: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..max {
+            last = last.iter().flat_map(|s| alphabet.iter().map(move |&c| format!("{s}{}", c as char))).collect();
+            out.extend(last.iter().cloned());
+        }
+        out
+    }
+    let names = all(b"ab", 6);
+    let mut checked = 0;
+    for pattern in all(b"ab*", 5) {
+        for name in &names {
+            assert_eq!(glob_matches(&pattern, name), reference(pattern.as_bytes(), name.as_bytes()), "{pattern:?} {name:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 364 * 127);
+}
+
+#[test]
 fn find_gives_the_first_byte_offset_of_a_substring() {
     assert_eq!(find("stats.example.com", "."), Some(5));
     assert_eq!(find("aaab", "ab"), Some(2));

@@ -100,9 +100,10 @@ pub fn line_index(lines: &str, name: &str) -> Option<usize> {
     pieces(lines, b'\n').position(|l| l == name)
 }
 
-/// A field-less enum whose values have names: the names are one string, a line each, read by
-/// [`line`] and [`line_index`]. A `match` from value to `&'static str` compiled to a table of
-/// pointers and lengths (8 B a name), and one from name to value to a chain of comparisons.
+/// A field-less enum whose values have names: the names are one string, a line each (see
+/// [`lines!`]), read by [`line`] and [`line_index`]. A `match` from value to `&'static str`
+/// compiled to a table of pointers and lengths (8 B a name), and one from name to value to a
+/// chain of comparisons. A check at compile time refuses a name with a line break in it.
 macro_rules! named {
     ($(#[$meta:meta])* pub enum $enum:ident { $first:ident = $first_name:literal $(, $variant:ident = $name:literal)* $(,)? }) => {
         $(#[$meta])*
@@ -115,7 +116,7 @@ macro_rules! named {
         impl $enum {
             /// Every value, in the order of the names.
             pub const ALL: &'static [$enum] = &[$enum::$first $(, $enum::$variant)*];
-            const NAMES: &'static str = concat!($first_name $(, "\n", $name)*);
+            const NAMES: &'static str = $crate::message::lines!($first_name $(, $name)*);
 
             pub fn name(self) -> &'static str {
                 $crate::message::line(Self::NAMES, self as usize)
@@ -125,6 +126,8 @@ macro_rules! named {
                 Self::ALL.get($crate::message::line_index(Self::NAMES, name)?).copied()
             }
         }
+
+        const _: () = assert!($crate::message::count_lines($enum::NAMES) == $enum::ALL.len());
     };
 }
 pub(crate) use named;

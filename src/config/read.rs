@@ -14,9 +14,11 @@ struct Reader {
     errors: Vec<ConfigError>,
 }
 
-/// An object's members, with the fields it may have; unknown ones are reported when read.
+/// An object's members, with the fields it may have; unknown ones are reported when read. Its
+/// path is borrowed from the caller, which has it anyway (a copy in each object cost the wasm
+/// 361 B, 73 of zopfli).
 struct Obj<'a> {
-    path: String,
+    path: &'a str,
     members: &'a [(String, Json)],
 }
 
@@ -29,7 +31,7 @@ impl<'a> Obj<'a> {
         if self.path.is_empty() {
             name.to_string()
         } else {
-            cat(&[&self.path, ".", name])
+            cat(&[self.path, ".", name])
         }
     }
 }
@@ -49,12 +51,12 @@ impl Reader {
 
     /// Checks that `value` is an object with only `known` fields, named in one string with a
     /// space between them (a slice of `&str` is 8 B of pointer and length a name in the wasm).
-    fn object<'a>(&mut self, value: &'a Json, path: &str, known: &str) -> Option<Obj<'a>> {
+    fn object<'a>(&mut self, value: &'a Json, path: &'a str, known: &str) -> Option<Obj<'a>> {
         let Json::Object(members) = value else {
             self.wrong_type(path, "an object", value);
             return None;
         };
-        let obj = Obj { path: path.to_string(), members };
+        let obj = Obj { path, members };
         for (key, _) in members {
             if !pieces(known, b' ').any(|k| k == key) {
                 self.fail(obj.path(key), Problem::UnknownField);

@@ -319,11 +319,11 @@ mod tests {
         assert_eq!(texts(&c, "fr").get(Key::Save), "fr save");
         assert_eq!(choose(&c, Some("fr-CA"), &[]), "fr");
         // Key by key: the translation's text where it has one, else the built-in table's line.
+        let (fr, en, zh) = (texts(&c, "fr"), texts(&c, "en"), texts(&c, "zh-CN"));
         for (i, &key) in KEYS.iter().enumerate() {
-            assert_eq!(texts(&c, "fr").get(key), format!("fr {}", key.name()));
-            let en = if key == Key::AcceptAll { "Allow all" } else { line(EN, i) };
-            assert_eq!(texts(&c, "en").get(key), en);
-            assert_eq!(texts(&c, "zh-CN").get(key), line(ZH_CN, i));
+            assert_eq!(fr.get(key), format!("fr {}", key.name()));
+            assert_eq!(en.get(key), if key == Key::AcceptAll { "Allow all" } else { line(EN, i) });
+            assert_eq!(zh.get(key), line(ZH_CN, i));
         }
     }
 }

@@ -1,8 +1,9 @@
 // `cargo xtask bench`: Accord against vanilla-cookieconsent 3.1.0, klaro 0.7.22 and
 // cookieconsent 3.1.1 on equivalent pages (bench/pages/), in Debian's Chromium through
 // playwright-core, runs interleaved, with and without CPU throttling (4x, or R with
-// --throttle R). Prints a markdown table of medians and p90s with ratios to Accord, then
-// Accord against each peer paired by run (bench/compare.mjs). Usage: node run.mjs BASE_URL
+// --throttle R). Prints a markdown table of medians and p90s with ratios to Accord, the same
+// page without a consent manager (its first contentful paint, the floor of every page's),
+// then Accord against each peer paired by run (bench/compare.mjs). Usage: node run.mjs BASE_URL
 // [RUNS] [--against] [--throttle R]; with --against, the two builds in bench/tmp/ (see
 // `cargo xtask bench --against DIR`) instead.
 import { chromium } from 'playwright-core';
@@ -54,6 +55,11 @@ const MANAGERS = AGAINST ? [
   },
 ];
 
+// The same page with no consent manager, loaded in the same rotation: its first contentful
+// paint is the floor every manager's page starts from, and says how fast the VM of an
+// invocation was without leaning on a peer's time. Not with --against.
+const BASELINE = AGAINST ? null : { name: 'no consent manager', page: 'none.html', banner: null };
+
 function sizes(m) {
   let gzip = 0, brotli = 0;
   for (const f of m.files) {
@@ -68,7 +74,7 @@ function sizes(m) {
 // banner becoming visible, and the times of the first real click and of the next paint
 // after it.
 function probe(bannerExpr) {
-  window.__m = { cls: 0, longTasks: 0, longTaskMs: 0, visible: null, click: null, paint: null };
+  window.__m = { cls: 0, longTasks: 0, longTaskMs: 0, fcp: null, visible: null, click: null, paint: null };
   // Registered first, on the window's capture phase, so it sees the click before the
   // consent manager does. The click's time is the input's own (event.timeStamp), so the time
   // the page took to start handling it counts too, as in Interaction to Next Paint. A
@@ -88,6 +94,16 @@ function probe(bannerExpr) {
     .observe({ type: 'layout-shift', buffered: true });
   new PerformanceObserver((l) => { for (const e of l.getEntries()) { window.__m.longTasks += 1; window.__m.longTaskMs += e.duration; } })
     .observe({ type: 'longtask', buffered: true });
+  // The page's own first contentful paint (its heading and text): on the page without a
+  // consent manager (no `bannerExpr`), what the load waits for instead of a banner.
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) {
+      if (e.name !== 'first-contentful-paint') continue;
+      window.__m.fcp = e.startTime;
+      if (!bannerExpr) console.debug('accord-bench:visible');
+    }
+  }).observe({ type: 'paint', buffered: true });
+  if (!bannerExpr) return;
   const find = new Function(`return ${bannerExpr}`);
   (function poll() {
     const el = find();
@@ -126,6 +142,11 @@ async function load(browser, m, throttle, withMetrics) {
 async function measure(browser, m, throttle) {
   const { context, page, cdp } = await load(browser, m, throttle, false);
   const before = await page.evaluate(() => ({ ...window.__m }));
+  if (before.fcp === null) throw new Error(`${m.name} (${m.page}, CPU ÷${throttle}): no first contentful paint reported`);
+  if (!m.banner) {
+    await context.close();
+    return { fcpMs: before.fcp };
+  }
   // Accord's loader marks its start in User Timing (`accord:loader`, `accord:inputs`,
   // `accord:booted`); the peers have none.
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
@@ -154,7 +175,9 @@ async function measure(browser, m, throttle) {
   const metrics = Object.fromEntries((await second.cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
   await second.context.close();
   return {
+    fcpMs: before.fcp,
     visibleMs: before.visible,
+    afterFcpMs: before.visible - before.fcp,
     scriptingMs: metrics.ScriptDuration * 1000,
     longTasks: before.longTasks,
     longTaskMs: before.longTaskMs,
@@ -174,7 +197,8 @@ const results = {};
 for (let run = 0; run < RUNS; run++) {
   // The order rotates from run to run, so each manager comes first as often as the others:
   // where a load falls in the sequence can move its times (see README, Benchmark).
-  const order = MANAGERS.map((_, i) => MANAGERS[(run + i) % MANAGERS.length]);
+  const loads = BASELINE ? [...MANAGERS, BASELINE] : MANAGERS;
+  const order = loads.map((_, i) => loads[(run + i) % loads.length]);
   for (const throttle of RATES) {
     for (const m of order) {
       const r = await measure(browser, m, throttle);
@@ -185,7 +209,9 @@ for (let run = 0; run < RUNS; run++) {
 await browser.close();
 
 const METRICS = [
+  ['fcpMs', 'navigation to the page\'s first contentful paint, ms', 1],
   ['visibleMs', 'navigation to banner visible, ms', 1],
+  ['afterFcpMs', 'the page\'s first contentful paint to banner visible, ms', 1],
   ['scriptingMs', 'main-thread scripting, ms', 1],
   ['longTasks', 'long tasks', 0],
   ['longTaskMs', 'long-task time, ms', 0],
@@ -210,7 +236,8 @@ for (const throttle of RATES) {
       const med = quantile(xs, 0.5), p90 = quantile(xs, 0.9);
       const base = quantile(results[`${MANAGERS[0].name}|${throttle}|${key}`], 0.5);
       json.metrics[`${m.name}|${throttle}x|${key}`] = { median: med, p90 };
-      const ratio = base > 0 ? ` ×${(med / base).toFixed(2)}` : '';
+      // No ratio where a median is zero or below (a banner already in the page's first paint).
+      const ratio = base > 0 && med >= 0 ? ` ×${(med / base).toFixed(2)}` : '';
       return `${med.toFixed(digits)} (p90 ${p90.toFixed(digits)})${ratio}`;
     });
     lines.push(`| ${label}${throttle > 1 ? `, CPU ÷${throttle}` : ''} | ${cells.join(' | ')} |`);
@@ -219,8 +246,20 @@ for (const throttle of RATES) {
 console.log(`\nMedian (p90) over ${RUNS} interleaved runs, ratio of medians to Accord (×1.00):\n`);
 console.log(lines.join('\n'));
 
+if (BASELINE) {
+  // The floor: the same page without a consent manager, and each manager's banner after it.
+  const floor = RATES.map((throttle) => results[`${BASELINE.name}|${throttle}|fcpMs`]);
+  json.baseline = {};
+  const floorLines = [`| ms | first contentful paint | CPU ÷${THROTTLE}: first contentful paint |`, '|---|---:|---:|'];
+  const cell = (xs) => `${quantile(xs, 0.5).toFixed(1)} (p90 ${quantile(xs, 0.9).toFixed(1)})`;
+  floorLines.push(`| ${BASELINE.name} | ${floor.map(cell).join(' | ')} |`);
+  RATES.forEach((throttle, i) => { json.baseline[`${throttle}x`] = { median: quantile(floor[i], 0.5), p90: quantile(floor[i], 0.9) }; });
+  console.log(`\nThe same page without a consent manager, in the same runs: median (p90) over ${RUNS} loads.\n`);
+  console.log(floorLines.join('\n'));
+}
+
 // The times again, as Accord minus each peer run by run (negative: Accord's is lower).
-const PAIRED = [['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptPaintMs', 'Accept all click to next paint'], ['acceptMs', 'Accept all click to gated scripts run']];
+const PAIRED = [['fcpMs', 'navigation to the page\'s first contentful paint'], ['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptPaintMs', 'Accept all click to next paint'], ['acceptMs', 'Accept all click to gated scripts run']];
 const peers = MANAGERS.slice(1);
 const pairedLines = [`| Accord minus, ms | ${peers.map((m) => m.name).join(' | ')} |`, `|---|${peers.map(() => '---').join('|')}|`];
 json.paired = {};

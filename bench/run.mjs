@@ -247,7 +247,7 @@ console.log(`\nMedian (p90) over ${RUNS} interleaved runs, ratio of medians to A
 console.log(lines.join('\n'));
 
 if (BASELINE) {
-  // The floor: the same page without a consent manager, and each manager's banner after it.
+  // The floor: the same page's first contentful paint without a consent manager.
   const floor = RATES.map((throttle) => results[`${BASELINE.name}|${throttle}|fcpMs`]);
   json.baseline = {};
   const floorLines = [`| ms | first contentful paint | CPU ÷${THROTTLE}: first contentful paint |`, '|---|---:|---:|'];

@@ -7,8 +7,8 @@
 //    every cross-origin request of these kinds, since it cannot yet tell which are trackers;
 //    if Accord cannot start (bad config, no wasm), they stay held: it fails closed;
 // 3. reads the config (data-config URL or inline #accord-config), compiles the wasm as it
-//    streams in (all of Accord's files start loading first thing) and starts it once the
-//    document is parsed;
+//    streams in (Accord's files start loading once the document is parsed, or 100 ms after
+//    this script at the latest, see `load`) and starts it once the document is parsed;
 //    exposes window.Accord, queueing calls until then;
 // 4. keeps the audit log: every gated element's and held request's transitions, with times.
 // It marks its start in the page's User Timing (see `mark`).
@@ -42,17 +42,29 @@ function pinned(hash) { return hash.indexOf('sha384-') === 0 ? { integrity: hash
 var wasmUrl = base + 'accord_bg.wasm';
 var styleUrl = base + 'accord.css';
 // Accord's own files come through the real fetch: they are never held. The wasm, the
-// stylesheet and the config start loading first thing, before the hooks below are set up;
-// the stylesheet becomes a constructed stylesheet adopted by the banner's shadow root.
-var wasmResponse = realFetch.call(window, wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
+// stylesheet and the config start loading in a task of their own once the document is parsed
+// (boot waits for that anyway), or LOAD_BY_MS after this script if parsing takes longer. Sent
+// from this script, their requests and responses were handled on the main thread while the
+// page was still being parsed, and held up its first contentful paint: at 4x CPU throttling
+// by about 70 to 100 ms in the benchmark (see docs/performance-history.md, 2026-12-03).
+var LOAD_BY_MS = 100;
+var loadable = new Promise(function (resolve) {
+  setTimeout(resolve, LOAD_BY_MS);
+  parsed().then(function () { setTimeout(resolve, 0); });
+});
+function load(url, init) {
+  return loadable.then(function () { return realFetch.call(window, url, init); });
+}
+var wasmResponse = load(wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
   if (!r.ok) throw new Error(wasmUrl + ': HTTP ' + r.status);
   return r;
 }, function (e) {
   throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
 });
 // The stylesheet is built here, where its text already is (handing it to the wasm and back
-// would copy it twice). Without it the banner still works, unstyled: a choice must stay possible.
-var sheet = realFetch.call(window, styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
+// would copy it twice), into a constructed stylesheet the banner's shadow root adopts.
+// Without it the banner still works, unstyled: a choice must stay possible.
+var sheet = load(styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
   if (!r.ok) throw new Error('HTTP ' + r.status);
   return r.text();
 }).then(function (text) {
@@ -315,7 +327,7 @@ function parsed() {
 function readConfig() {
   var url = script && script.getAttribute('data-config');
   if (url) {
-    return realFetch.call(window, url, { credentials: 'same-origin' }).then(function (response) {
+    return load(url, { credentials: 'same-origin' }).then(function (response) {
       if (!response.ok) throw new Error('config ' + url + ': HTTP ' + response.status);
       return response.text();
     });

@@ -77,3 +77,53 @@ test('a browser that takes gzip but not brotli gets the .gz copies, and the bann
   }
   await context.close();
 });
+
+// When Accord's own files are requested, against the page's parsing: the wasm, the stylesheet
+// and the config each once, and when the request started (Resource Timing), with the page's
+// DOMContentLoaded and the loader's first mark.
+async function loadTimes(page) {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const ours = performance.getEntriesByType('resource').filter((r) => /\/accord\/accord(_bg\.wasm|\.css)$|\/accord-config\.json$/.test(r.name));
+    return {
+      parsed: nav.domContentLoadedEventStart,
+      loader: performance.getEntriesByName('accord:loader')[0].startTime,
+      requests: ours.map((r) => ({ name: r.name.split('/').pop(), start: r.startTime })),
+    };
+  });
+}
+
+test('Accord requests its files once the page is parsed, not while its first paint waits, and by 100 ms after accord.js when parsing takes longer', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const head = '<script src="/accord/accord.js" data-config="/accord-config.json"></script>';
+  await page.route(`${BASE}load-order/quick/`, (r) => r.fulfill({ contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head>${head}</head><body><p>parsed at once</p></body></html>` }));
+  // A page script after accord.js that takes 1.5 s to arrive: the parser waits for it.
+  await page.route(`${BASE}load-order/slow/`, (r) => r.fulfill({ contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head>${head}<script src="/load-order/slow.js"></script></head><body><p>parsed late</p></body></html>` }));
+  await page.route(`${BASE}load-order/slow.js`, async (r) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await r.fulfill({ contentType: 'text/javascript', body: 'window.__slow = true;' });
+  });
+
+  assert.equal(await visit(page, '/load-order/quick/'), 'ready');
+  await banner(page).waitFor();
+  const quick = await loadTimes(page);
+  assert.deepEqual(quick.requests.map((r) => r.name).sort(), ['accord-config.json', 'accord.css', 'accord_bg.wasm'], JSON.stringify(quick));
+  for (const r of quick.requests) {
+    assert.ok(r.start >= quick.parsed, `${r.name} requested at ${r.start} ms, before the page was parsed (${quick.parsed} ms)`);
+  }
+
+  assert.equal(await visit(page, '/load-order/slow/'), 'ready');
+  await banner(page).waitFor();
+  const slow = await loadTimes(page);
+  assert.ok(slow.parsed >= 1500, `the page was parsed at ${slow.parsed} ms`);
+  assert.deepEqual(slow.requests.map((r) => r.name).sort(), ['accord-config.json', 'accord.css', 'accord_bg.wasm'], JSON.stringify(slow));
+  for (const r of slow.requests) {
+    const after = r.start - slow.loader;
+    assert.ok(after >= 100 && r.start < slow.parsed - 500,
+      `${r.name} requested ${after} ms after accord.js ran (at ${r.start} ms; the page parsed at ${slow.parsed} ms)`);
+  }
+  await context.close();
+});

@@ -45,8 +45,8 @@ var styleUrl = base + 'accord.css';
 // stylesheet and the config start loading in a task of their own once the document is parsed
 // (boot waits for that anyway), or LOAD_BY_MS after this script if parsing takes longer. Sent
 // from this script, their requests and responses were handled on the main thread while the
-// page was still being parsed, and held up its first contentful paint: at 4x CPU throttling
-// by about 70 to 100 ms in the benchmark (see docs/performance-history.md, 2026-12-03).
+// page was still being parsed, and held up its first contentful paint: by 40 ms at 4x CPU
+// throttling in an A/B of 100 runs (docs/performance-history.md, 2026-12-03).
 var LOAD_BY_MS = 100;
 var loadable = new Promise(function (resolve) {
   setTimeout(resolve, LOAD_BY_MS);

@@ -111,8 +111,10 @@ test('Accord requests its files once the page is parsed, not while its first pai
   await banner(page).waitFor();
   const quick = await loadTimes(page);
   assert.deepEqual(quick.requests.map((r) => r.name).sort(), ['accord-config.json', 'accord.css', 'accord_bg.wasm'], JSON.stringify(quick));
+  // Parsed at once, but a loaded machine can take 100 ms to get there: the timer may come first.
   for (const r of quick.requests) {
-    assert.ok(r.start >= quick.parsed, `${r.name} requested at ${r.start} ms, before the page was parsed (${quick.parsed} ms)`);
+    assert.ok(r.start >= quick.parsed || r.start - quick.loader >= 100,
+      `${r.name} requested at ${r.start} ms, before the page was parsed (${quick.parsed} ms) and ${r.start - quick.loader} ms after accord.js ran`);
   }
 
   assert.equal(await visit(page, '/load-order/slow/'), 'ready');

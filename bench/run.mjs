@@ -7,7 +7,7 @@
 // [RUNS] [--against] [--throttle R]; with --against, the two builds in bench/tmp/ (see
 // `cargo xtask bench --against DIR`) instead.
 import { chromium } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { quantile, paired, pairedCell, phases } from './compare.mjs';
 
@@ -24,9 +24,10 @@ const at = flags.indexOf('--throttle');
 const THROTTLE = at < 0 ? 4 : Number(flags[at + 1]);
 if (!(Number.isInteger(THROTTLE) && THROTTLE >= 2)) throw new Error(`--throttle needs a whole number of 2 or more, not ${flags[at + 1]}`);
 const RATES = [1, THROTTLE];
+// A build from before 2026-12-03 (an A/B's other build) has its stylesheet in a file of its own.
 const accord = (name, page, dir) => ({
   name, page,
-  files: [`${dir}/accord.js`, `${dir}/accord_bg.wasm`, `${dir}/accord.css`],
+  files: [`${dir}/accord.js`, `${dir}/accord_bg.wasm`, `${dir}/accord.css`].filter((f) => !f.endsWith('.css') || existsSync(root + f)),
   banner: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"]')`,
   accept: `document.getElementById('accord')?.shadowRoot?.querySelector('[data-accord="banner"] [data-accord="accept-all"]')`,
 });

@@ -37,8 +37,8 @@ fn js_error(e: impl Describe) -> JsError {
 }
 
 /// Starts Accord on this page, up to what the visitor sees: validates the config, reads the
-/// stored choice, and mounts the UI styled by `sheet` (accord.css; `None` when it could not be
-/// loaded), showing the banner when there is no choice yet. An invalid config throws and
+/// stored choice, and mounts the UI styled by `sheet` (src/ui/accord.css; `None` when it could
+/// not be built), showing the banner when there is no choice yet. An invalid config throws and
 /// nothing is gated in. Returns whether the banner is shown: then the loader calls [`start`]
 /// one task later, so the browser can paint the banner before the gated scripts are run;
 /// otherwise at once.

@@ -33,20 +33,20 @@ function mark(name) {
 mark('loader');
 
 // ---- 0. Accord's own files.
-// The build writes the SRI hashes of the wasm and the stylesheet here, so a page that pins
-// accord.js with `integrity` pins them too: a changed wasm fails to load, and Accord fails
-// closed; a changed stylesheet is not used.
+// The build writes the SRI hash of the wasm here, so a page that pins accord.js with
+// `integrity` pins it too: a changed wasm fails to load, and Accord fails closed.
 var WASM_INTEGRITY = '__ACCORD_WASM_INTEGRITY__';
-var STYLE_INTEGRITY = '__ACCORD_STYLE_INTEGRITY__';
 function pinned(hash) { return hash.indexOf('sha384-') === 0 ? { integrity: hash } : {}; }
 var wasmUrl = base + 'accord_bg.wasm';
-var styleUrl = base + 'accord.css';
-// Accord's own files come through the real fetch: they are never held. The wasm, the
-// stylesheet and the config start loading in a task of their own once the document is parsed
-// (boot waits for that anyway), or LOAD_BY_MS after this script if parsing takes longer. Sent
-// from this script, their requests and responses were handled on the main thread while the
-// page was still being parsed, and held up its first contentful paint: by 40 ms at 4x CPU
-// throttling in an A/B of 100 runs (docs/performance-history.md, 2026-12-03).
+// The stylesheet (src/ui/accord.css, minified), written here by the build: one request fewer
+// than a file of its own, and pinned with accord.js.
+var STYLE = '__ACCORD_STYLE__';
+// Accord's own files come through the real fetch: they are never held. The wasm and the
+// config start loading in a task of their own once the document is parsed (boot waits for
+// that anyway), or LOAD_BY_MS after this script if parsing takes longer. Sent from this
+// script, their requests and responses were handled on the main thread while the page was
+// still being parsed, and held up its first contentful paint: by 40 ms at 4x CPU throttling
+// in an A/B of 100 runs (docs/performance-history.md, 2026-12-03).
 var LOAD_BY_MS = 100;
 var loadable = new Promise(function (resolve) {
   setTimeout(resolve, LOAD_BY_MS);
@@ -61,21 +61,19 @@ var wasmResponse = load(wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
 }, function (e) {
   throw new Error(wasmUrl + ' did not load (' + (e && e.message) + '): unreachable, or it failed its integrity check');
 });
+var configText = readConfig();
 // The stylesheet is built here, where its text already is (handing it to the wasm and back
-// would copy it twice), into a constructed stylesheet the banner's shadow root adopts.
-// Without it the banner still works, unstyled: a choice must stay possible.
-var sheet = load(styleUrl, pinned(STYLE_INTEGRITY)).then(function (r) {
-  if (!r.ok) throw new Error('HTTP ' + r.status);
-  return r.text();
-}).then(function (text) {
+// would copy it twice), into a constructed stylesheet the banner's shadow root adopts; with
+// the requests, once the document is parsed, so its parsing does not hold up the page's.
+// Should building it fail, the banner still works, unstyled: a choice must stay possible.
+var sheet = loadable.then(function () {
   var built = new CSSStyleSheet();
-  built.replaceSync(text);
+  built.replaceSync(STYLE);
   return built;
 }).catch(function (e) {
-  console.warn('Accord: ' + styleUrl + ' did not load (' + (e && e.message) + '); the banner shows unstyled');
+  console.warn('Accord: the stylesheet could not be built (' + (e && e.message) + '); the banner shows unstyled');
   return null;
 });
-var configText = readConfig();
 // Compiled off the main thread while it streams in, then instantiated in boot's own task (one
 // task hop fewer than wasm-bindgen's async init). Streaming needs the server to label it
 // application/wasm; otherwise it is compiled from its bytes, and a warning says why.

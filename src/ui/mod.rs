@@ -58,7 +58,8 @@ struct Inner {
     root: ShadowRoot,
     /// Holds the rendered UI; its content is rebuilt when the language changes.
     frame: Element,
-    /// accord.css, shared by the banner's shadow root and the placeholders' own.
+    /// The stylesheet (src/ui/accord.css), shared by the banner's shadow root and the
+    /// placeholders' own.
     sheet: CssStyleSheet,
     config: Rc<Config>,
     /// The Global Privacy Control signal is on and honoured: the banner says so.
@@ -74,8 +75,9 @@ pub struct Ui(Rc<Inner>);
 const FOCUSABLE: &str = "button:not([disabled]), [href], input:not([disabled]), select, summary";
 
 impl Ui {
-    /// Mounts the (closed) UI at the end of `<body>`, styled by `sheet` (accord.css; without
-    /// it the choice stays possible, unstyled); decisions are reported through `on_action`.
+    /// Mounts the (closed) UI at the end of `<body>`, styled by `sheet` (src/ui/accord.css;
+    /// without it the choice stays possible, unstyled); decisions are reported through
+    /// `on_action`.
     pub fn mount(
         doc: &Document,
         sheet: Option<CssStyleSheet>,

@@ -33,8 +33,8 @@ for (const path of ['/csp.html', '/csp-nonce.html']) {
     await page.waitForFunction(() => window.__accord.state !== 'loading');
     assert.equal(await page.evaluate(() => window.__accord.state), 'ready');
     await banner(page).waitFor({ state: 'visible' });
-    // Styled by accord.css, adopted as a constructed stylesheet: the buttons have its padding
-    // (10px; a browser's own button padding is 1px).
+    // Styled by Accord's stylesheet (inside accord.js), adopted as a constructed stylesheet:
+    // the buttons have its padding (10px; a browser's own button padding is 1px).
     const padding = await banner(page).locator('[data-accord="accept-all"]').evaluate((b) => getComputedStyle(b).paddingTop);
     assert.equal(padding, '10px');
     // On these pages the necessary script is an external file, so it runs once it has loaded,
@@ -75,7 +75,7 @@ const sha384 = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('b
 
 test('dist/integrity.json holds the SRI hashes of the served files; a pinned page loads', async () => {
   const integrity = await (await fetch(new URL('/accord/integrity.json', BASE))).json();
-  for (const file of ['accord.js', 'accord_bg.wasm', 'accord.css']) {
+  for (const file of ['accord.js', 'accord_bg.wasm']) {
     const bytes = Buffer.from(await (await fetch(new URL(`/accord/${file}`, BASE))).arrayBuffer());
     assert.equal(integrity[file], sha384(bytes), file);
   }

@@ -42,7 +42,7 @@ before(async () => {
     if (path === '/gating/') return send('text/html', swap(fixture('tracker-page.html')));
     if (path === '/gating/tag-manager.js') return send('text/javascript', swap(fixture('tag-manager.js')));
     if (path === '/gating/config.json') return send('application/json', JSON.stringify(gatingConfig()));
-    const types = { 'accord.js': 'text/javascript', 'accord_bg.wasm': 'application/wasm', 'accord.css': 'text/css' };
+    const types = { 'accord.js': 'text/javascript', 'accord_bg.wasm': 'application/wasm' };
     const file = path.replace(/^\/accord\//, '');
     if (types[file]) return send(types[file], readFileSync(new URL(file, DIST)));
     res.statusCode = 404;

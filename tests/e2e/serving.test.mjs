@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { BASE, launch, openPage, visit, banner } from './helpers.mjs';
 
-const FILES = ['accord.js', 'accord_bg.wasm', 'accord.css'];
+const FILES = ['accord.js', 'accord_bg.wasm'];
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -45,9 +45,9 @@ test('the browser receives the compressed wasm, streams it into the compiler, an
   assert.equal(await visit(page, '/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
   const sizes = await page.evaluate(() => performance.getEntriesByType('resource')
-    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js|\.css)$/.test(e.name))
+    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js)$/.test(e.name))
     .map((e) => ({ name: e.name.split('/').pop(), encoded: e.encodedBodySize, decoded: e.decodedBodySize })));
-  assert.equal(sizes.length, 3, JSON.stringify(sizes));
+  assert.equal(sizes.length, FILES.length, JSON.stringify(sizes));
   for (const { name, encoded, decoded } of sizes) {
     assert.ok(encoded > 0 && encoded < decoded / 2, `${name}: ${encoded} B on the wire for ${decoded} B`);
   }
@@ -67,9 +67,9 @@ test('a browser that takes gzip but not brotli gets the .gz copies, and the bann
   });
   assert.equal(await visit(page, '/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
-  assert.deepEqual(encodings, { 'accord.js': 'gzip', 'accord_bg.wasm': 'gzip', 'accord.css': 'gzip' });
+  assert.deepEqual(encodings, { 'accord.js': 'gzip', 'accord_bg.wasm': 'gzip' });
   const onWire = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
-    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js|\.css)$/.test(e.name))
+    .filter((e) => /\/accord\/accord(_bg\.wasm|\.js)$/.test(e.name))
     .map((e) => [e.name.split('/').pop(), e.encodedBodySize])));
   for (const file of FILES) {
     const gz = await raw(`/accord/${file}`, 'gzip');
@@ -78,9 +78,10 @@ test('a browser that takes gzip but not brotli gets the .gz copies, and the bann
   await context.close();
 });
 
-// When Accord's own files are requested, against the page's parsing: the wasm, the stylesheet
-// and the config each once, and when the request started (Resource Timing), with the page's
-// DOMContentLoaded and the loader's first mark.
+// When Accord's own files are requested, against the page's parsing: the wasm and the config
+// each once, and no stylesheet (it is inside accord.js); when each request started (Resource
+// Timing), with the page's DOMContentLoaded and the loader's first mark.
+const REQUESTED = ['accord-config.json', 'accord_bg.wasm'];
 async function loadTimes(page) {
   return page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
@@ -110,7 +111,7 @@ test('Accord requests its files once the page is parsed, not while its first pai
   assert.equal(await visit(page, '/load-order/quick/'), 'ready');
   await banner(page).waitFor();
   const quick = await loadTimes(page);
-  assert.deepEqual(quick.requests.map((r) => r.name).sort(), ['accord-config.json', 'accord.css', 'accord_bg.wasm'], JSON.stringify(quick));
+  assert.deepEqual(quick.requests.map((r) => r.name).sort(), REQUESTED, JSON.stringify(quick));
   // Parsed at once, but a loaded machine can take 100 ms to get there: the timer may come first.
   for (const r of quick.requests) {
     assert.ok(r.start >= quick.parsed || r.start - quick.loader >= 100,
@@ -121,7 +122,7 @@ test('Accord requests its files once the page is parsed, not while its first pai
   await banner(page).waitFor();
   const slow = await loadTimes(page);
   assert.ok(slow.parsed >= 1500, `the page was parsed at ${slow.parsed} ms`);
-  assert.deepEqual(slow.requests.map((r) => r.name).sort(), ['accord-config.json', 'accord.css', 'accord_bg.wasm'], JSON.stringify(slow));
+  assert.deepEqual(slow.requests.map((r) => r.name).sort(), REQUESTED, JSON.stringify(slow));
   for (const r of slow.requests) {
     const after = r.start - slow.loader;
     assert.ok(after >= 100 && r.start < slow.parsed - 500,

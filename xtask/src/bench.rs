@@ -68,8 +68,9 @@ pub fn collector(args: &[String]) -> Result<()> {
 pub const THROTTLE: u32 = 4;
 
 /// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds;
-/// with `against`, a folder holding another build's `accord.js`, `accord_bg.wasm` and
-/// `accord.css`, this build against that one instead of the peers (an A/B of a change). The
+/// with `against`, a folder holding another build's `accord.js` and `accord_bg.wasm` (and
+/// `accord.css`, for a build from before it went inside `accord.js`), this build against that
+/// one instead of the peers (an A/B of a change). The
 /// throttled runs slow the CPU `throttle` times.
 pub fn peers(runs: u32, against: Option<&Path>, throttle: u32) -> Result<()> {
     setup::test_tools()?;
@@ -94,7 +95,14 @@ pub fn stage_against(dir: &Path) -> Result<()> {
     for (name, from) in [("this", root().join("dist")), ("against", dir.to_path_buf())] {
         let to = tmp.join(name);
         std::fs::create_dir_all(&to).map_err(|e| format!("create {}: {e}", to.display()))?;
-        for file in dist::FILES {
+        // An older build loads its stylesheet from a file of its own; a copy left from an
+        // earlier A/B would be counted in the other build's bytes.
+        let stale = to.join("accord.css");
+        if stale.is_file() {
+            std::fs::remove_file(&stale).map_err(|e| format!("--against: remove {}: {e}", stale.display()))?;
+        }
+        let older = Some("accord.css").filter(|css| from.join(css).is_file());
+        for file in dist::FILES.into_iter().chain(older) {
             std::fs::copy(from.join(file), to.join(file)).map_err(|e| format!("--against: copy {}: {e}", from.join(file).display()))?;
         }
         let html = tmp.join(format!("{name}.html"));

@@ -103,7 +103,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("bench") => {
             let runs = number_arg(args, "--runs", 15u32).ok().filter(|n| *n > 0).ok_or("--runs needs a positive number")?;
             let against = match flag_value(args, "--against") {
-                Some(dir) => Some(PathBuf::from(dir.ok_or("--against needs a folder holding another build's accord.js, accord_bg.wasm and accord.css")?)),
+                Some(dir) => Some(PathBuf::from(dir.ok_or("--against needs a folder holding another build's accord.js and accord_bg.wasm")?)),
                 None => None,
             };
             // A slower machine, roughly: the figure is at 4x, and a higher rate asks

@@ -63,8 +63,9 @@ var wasmResponse = load(wasmUrl, pinned(WASM_INTEGRITY)).then(function (r) {
 });
 var configText = readConfig();
 // The stylesheet is built here, where its text already is (handing it to the wasm and back
-// would copy it twice), into a constructed stylesheet the banner's shadow root adopts; with
-// the requests, once the document is parsed, so its parsing does not hold up the page's.
+// would copy it twice), into a constructed stylesheet the banner's shadow root adopts. It is
+// built with the requests, once the document is parsed, so that parsing it does not hold up
+// the page's own parsing and first paint.
 // Should building it fail, the banner still works, unstyled: a choice must stay possible.
 var sheet = loadable.then(function () {
   var built = new CSSStyleSheet();

@@ -70,8 +70,8 @@ pub const THROTTLE: u32 = 4;
 /// Builds `dist/`, serves it with the peers' pages, and runs `bench/run.mjs` for `runs` rounds;
 /// with `against`, a folder holding another build's `accord.js` and `accord_bg.wasm` (and
 /// `accord.css`, for a build from before it went inside `accord.js`), this build against that
-/// one instead of the peers (an A/B of a change). The
-/// throttled runs slow the CPU `throttle` times.
+/// one instead of the peers (an A/B of a change). The throttled runs slow the CPU `throttle`
+/// times.
 pub fn peers(runs: u32, against: Option<&Path>, throttle: u32) -> Result<()> {
     setup::test_tools()?;
     dist::build()?;

@@ -97,10 +97,7 @@ pub fn stage_against(dir: &Path) -> Result<()> {
         std::fs::create_dir_all(&to).map_err(|e| format!("create {}: {e}", to.display()))?;
         // An older build loads its stylesheet from a file of its own; a copy left from an
         // earlier A/B would be counted in the other build's bytes.
-        let stale = to.join("accord.css");
-        if stale.is_file() {
-            std::fs::remove_file(&stale).map_err(|e| format!("--against: remove {}: {e}", stale.display()))?;
-        }
+        dist::remove_old_stylesheet(&to).map_err(|e| format!("--against: {e}"))?;
         let older = Some("accord.css").filter(|css| from.join(css).is_file());
         for file in dist::FILES.into_iter().chain(older) {
             std::fs::copy(from.join(file), to.join(file)).map_err(|e| format!("--against: copy {}: {e}", from.join(file).display()))?;

@@ -170,13 +170,7 @@ pub fn build() -> Result<PathBuf> {
         .args(["--minify", "--log-level=warning"])
         .arg(format!("--outfile={}", css_file.display())))?;
     let css = read(&css_file)?;
-    // A build before that wrote it to dist/: a stale copy there would be served and measured.
-    for name in ["accord.css", "accord.css.gz", "accord.css.br"] {
-        let stale = dist.join(name);
-        if stale.exists() {
-            fs::remove_file(&stale).map_err(|e| format!("remove {}: {e}", stale.display()))?;
-        }
-    }
+    remove_old_stylesheet(&dist)?;
 
     // What the glue has for uses other than the loader's, cut out. Each piece must be found as
     // it is, or the build fails (a new wasm-bindgen writes its glue differently).
@@ -230,6 +224,19 @@ pub fn build() -> Result<PathBuf> {
 
 /// The files of a build that a page loads: the loader, glue and stylesheet; the wasm.
 pub const FILES: [&str; 2] = ["accord.js", "accord_bg.wasm"];
+
+/// Removes the `accord.css` (and its `.gz` and `.br` copies) that a build from before 2026-12-03
+/// wrote beside `accord.js`, from `dir`: a stale copy there would be served, or counted in a
+/// build's bytes.
+pub fn remove_old_stylesheet(dir: &Path) -> Result<()> {
+    for name in ["accord.css", "accord.css.gz", "accord.css.br"] {
+        let stale = dir.join(name);
+        if stale.is_file() {
+            fs::remove_file(&stale).map_err(|e| format!("remove {}: {e}", stale.display()))?;
+        }
+    }
+    Ok(())
+}
 
 /// Where src/loader.js takes the stylesheet, as a JavaScript string (quotes included).
 const STYLE_SLOT: &str = "'__ACCORD_STYLE__'";

@@ -84,3 +84,21 @@ export function phases(runs, points) {
   });
   return { at, steps };
 }
+
+/// Two builds' starts, step by step and paired by run (`cargo xtask bench --against`): for
+/// the way to the first of `points` (from navigation) and each step between two consecutive
+/// ones, `paired` of this build's per-run durations against the other's. A run counts in a
+/// step only where both builds have both of its ends. A step is shorter and less noisy than
+/// the whole way to the banner (the VM's drift before `accord.js` runs, for one, is not in
+/// it), so a change that acts on one step can show there when the banner's time cannot.
+export function pairedSteps(these, others, points) {
+  if (these.length !== others.length) {
+    throw new Error(`paired runs differ in count: this build has ${these.length}, the other ${others.length}`);
+  }
+  const spans = [[null, points[0]], ...points.slice(1).map((to, i) => [points[i], to])];
+  return spans.map(([from, to]) => {
+    const span = (r) => r[to] - (from === null ? 0 : r[from]);
+    const both = these.map((r, i) => [r, others[i]]).filter((pair) => pair.every((r) => Number.isFinite(span(r))));
+    return { from, to, paired: both.length ? paired(both.map(([a]) => span(a)), both.map(([, b]) => span(b))) : null };
+  });
+}

@@ -1,7 +1,7 @@
 // Tests of bench/compare.mjs (run by `cargo xtask test` with `node --test`).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { quantile, medianInterval, paired, pairedCell, phases } from './compare.mjs';
+import { quantile, medianInterval, paired, pairedCell, phases, pairedSteps } from './compare.mjs';
 
 const ranks = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -102,4 +102,34 @@ test('phases: a run without a point counts only in the steps it has both ends of
   assert.equal(at[2].median, 24);
   assert.deepEqual(steps.map((s) => [s.median, s.runs]), [[10, 2], [4, 1], [6, 1]]);
   assert.equal(phases([{ loader: 1 }], ['loader', 'booted']).steps[0].median, null);
+});
+
+test('pairedSteps: each step of one build against the same run of the other', () => {
+  // Six runs: this build's boot (inputs to booted) is 3 ms shorter in every run, its loader
+  // comes 0 to 50 ms later or sooner (the VM's drift), and the layout step is the same.
+  const drift = [0, 50, -20, 30, -40, 10];
+  const these = drift.map((d, i) => ({ loader: 100 + d, inputs: 200 + d, booted: 217 + d + i, visible: 247 + d + i }));
+  const others = drift.map((_, i) => ({ loader: 100, inputs: 200, booted: 220 + i, visible: 250 + i }));
+  const steps = pairedSteps(these, others, ['loader', 'inputs', 'booted', 'visible']);
+  assert.deepEqual(steps.map((s) => [s.from, s.to]), [[null, 'loader'], ['loader', 'inputs'], ['inputs', 'booted'], ['booted', 'visible']]);
+  // From navigation to the loader: the drift itself, not distinguishable.
+  assert.equal(steps[0].paired.verdict, 'not distinguishable');
+  assert.equal(steps[1].paired.median, 0);
+  // Boot: -3 in each of the six runs, so its interval (the extremes, at six runs) is all below zero.
+  assert.equal(steps[2].paired.median, -3);
+  assert.equal(steps[2].paired.accordLower, 6);
+  assert.equal(steps[2].paired.verdict, 'lower');
+  assert.equal(steps[3].paired.median, 0);
+});
+
+test('pairedSteps: a run counts in a step only where both builds have both of its ends', () => {
+  const these = [{ loader: 10, inputs: 20 }, { loader: 10, inputs: 25, booted: 30 }];
+  const others = [{ loader: 12, inputs: 30, booted: 40 }, { loader: 10, booted: 35 }];
+  const [nav, load, boot] = pairedSteps(these, others, ['loader', 'inputs', 'booted']);
+  assert.equal(nav.paired.runs, 2);
+  // Loading: only the first run has it in both (10 against 18 ms).
+  assert.deepEqual([nav.paired.median, load.paired.runs, load.paired.median], [-2, 1, -8]);
+  // Boot: this build's first run has no `booted`, the other's second no `inputs`.
+  assert.equal(boot.paired, null);
+  assert.throws(() => pairedSteps([{}], [], ['loader']), /differ in count/);
 });

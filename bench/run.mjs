@@ -5,11 +5,12 @@
 // page without a consent manager (its first contentful paint, the floor of every page's),
 // then Accord against each peer paired by run (bench/compare.mjs). Usage: node run.mjs BASE_URL
 // [RUNS] [--against] [--throttle R]; with --against, the two builds in bench/tmp/ (see
-// `cargo xtask bench --against DIR`) instead.
+// `cargo xtask bench --against DIR`) instead, and at the end the steps of Accord's start
+// paired by run (bench/compare.mjs's pairedSteps).
 import { chromium } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { quantile, paired, pairedCell, phases } from './compare.mjs';
+import { quantile, paired, pairedCell, phases, pairedSteps } from './compare.mjs';
 
 const BASE = process.argv[2];
 const RUNS = Number(process.argv[3] || 15);
@@ -294,4 +295,18 @@ POINTS.forEach(([, label], i) => {
 });
 console.log(`\nAccord's start, step by step (the loader's User Timing marks, then the probe's banner visible; each step is the median of its per-run durations, so the steps need not add up to the last point):\n`);
 console.log(phaseLines.join('\n'));
+
+if (AGAINST) {
+  // The same steps, this build minus the other, run by run: a step leaves out the VM's drift
+  // before and after it, so a change that acts on one step shows there sooner than in the
+  // banner's time.
+  const byRate = RATES.map((throttle) => pairedSteps(...MANAGERS.map((m) => results[`${m.name}|${throttle}|marks`]), POINTS.map(([p]) => p)));
+  json.pairedSteps = Object.fromEntries(RATES.map((throttle, i) => [`${throttle}x`, byRate[i]]));
+  const stepLines = [`| step, this build minus the other, ms | unthrottled | CPU ÷${THROTTLE} |`, '|---|---|---|'];
+  POINTS.forEach(([, label], i) => {
+    stepLines.push(`| ${i === 0 ? `navigation to ${label}` : label} | ${byRate.map((steps) => (steps[i].paired ? pairedCell(steps[i].paired) : 'no run has both ends')).join(' | ')} |`);
+  });
+  console.log(`\nThe same steps paired by run, this build minus the build --against (the median difference, its 95% interval, the runs in which this build's step was shorter, and the verdict):\n`);
+  console.log(stepLines.join('\n'));
+}
 console.log(`\nJSON: ${JSON.stringify(json)}`);

@@ -108,6 +108,31 @@ pub fn stage_against(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask coverage`: builds `dist/`, serves it with the benchmark's and the demo's pages,
+/// and runs `bench/coverage.mjs`: which of the wasm's functions run at each step of a page view
+/// (first visit to the banner, a choice, a return visit, the panel), and the size of a wasm
+/// without the others. `names`: measured on a build of the same wasm that keeps its function
+/// names ([`dist::named_wasm`]), adding a table by Accord's modules.
+pub fn coverage(names: bool) -> Result<()> {
+    setup::test_tools()?;
+    dist::build()?;
+    let wasm = if names { Some(dist::named_wasm()?) } else { None };
+    let server = serve::Server::start_uncompressed(0)?;
+    run_coverage(server.port, wasm.as_deref())
+}
+
+/// Runs `bench/coverage.mjs` against the pages served on `port` (the test smoke runs it
+/// against the benchmark's server).
+pub fn run_coverage(port: u16, wasm: Option<&Path>) -> Result<()> {
+    setup::npm_packages("bench")?;
+    let mut node = Command::new("node");
+    node.arg("coverage.mjs").arg(format!("http://127.0.0.1:{port}/"));
+    if let Some(wasm) = wasm {
+        node.arg("--wasm").arg(wasm);
+    }
+    run(node.current_dir(root().join("bench")))
+}
+
 /// Where Accord's benchmark page loads it from.
 const ACCORD_SRC: &str = "/accord/accord.js";
 

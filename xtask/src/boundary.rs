@@ -9,7 +9,7 @@
 use crate::Result;
 
 /// Old and new names, as Binaryen printed them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Renames {
     /// The one module every import came from.
     module: String,

@@ -73,6 +73,17 @@ const GLUE_CUTS: [(&str, &str, &str); 3] = [
 /// throttling did not measurably change. Every -Oz run of the build uses it.
 const ONE_CALLER_INLINE: &str = "--one-caller-inline-max-function-size=20";
 
+/// wasm-opt's passes on the wasm whose boundary names are minified. `--low-memory-unused`:
+/// nothing lives in the first 1 KB of memory (see lowmem.rs, which checks the data's
+/// addresses), so constant parts of addresses fold into loads' and stores' offsets. Then the
+/// control flow of every function rebuilt by the Relooper (`--flatten --rereloop`, and -Oz
+/// again to tidy up what that leaves), and GUFA's whole-module analysis of which values can
+/// reach where: 1,685 B raw and 424 B of gzip -9 less on 2026-11-30. Other passes
+/// (const-hoisting, merge-similar-functions, local-cse, code-folding, flatten without the
+/// Relooper), and LLVM's merge-functions and inline-threshold 0, saved nothing or cost bytes
+/// (docs/performance-history.md).
+const OPTIMIZE: [&str; 9] = ["--low-memory-unused", "-Oz", "--converge", ONE_CALLER_INLINE, "--flatten", "--rereloop", "-Oz", "--gufa-optimizing", "-Oz"];
+
 /// What the shipped wasm carries no copy of.
 const STRIP: [&str; 3] = ["--strip-debug", "--strip-producers", "--strip-target-features"];
 
@@ -82,6 +93,38 @@ fn read(path: &Path) -> Result<String> {
 
 fn write(path: &Path, data: &[u8]) -> Result<()> {
     fs::write(path, data).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// Renames the wasm's imports and exports to short names (see boundary.rs), `names`: keeping
+/// its function names. Returns the renames, for the glue.
+fn minify(tools: &Path, wasm: &Path, out: &Path, names: bool) -> Result<boundary::Renames> {
+    let mut minify = Command::new(tools.join("wasm-opt"));
+    if names {
+        minify.arg("-g");
+    }
+    minify.arg("--minify-imports-and-exports-and-modules").args(WASM_FEATURES).arg(wasm).arg("-o").arg(out);
+    let done = minify.output().map_err(|e| format!("could not start {minify:?}: {e}"))?;
+    if !done.status.success() {
+        return Err(format!("{minify:?} failed ({}): {}", done.status, String::from_utf8_lossy(&done.stderr)));
+    }
+    boundary::parse(&String::from_utf8_lossy(&done.stdout))
+}
+
+/// A wasm that keeps its function names, for measuring where the bytes go (twiggy, `cargo
+/// xtask coverage --names`): the last [`build`]'s wasm through the same minifying and passes,
+/// without the stripping, the trap merging and the reordering that follow. It works with
+/// `dist/`'s `accord.js` (the same renames; it fails if they differ). Returns its path.
+pub fn named_wasm() -> Result<PathBuf> {
+    let glue_dir = root().join("target/wasm-bindgen");
+    let tools = root().join("xtask/node/node_modules/.bin");
+    let minified = glue_dir.join("accord_bg.names.min.wasm");
+    let renames = minify(&tools, &glue_dir.join("accord_bg.wasm"), &minified, true)?;
+    if renames != minify(&tools, &glue_dir.join("accord_bg.wasm"), &glue_dir.join("accord_bg.names.check.wasm"), false)? {
+        return Err("the wasm keeping its names has other boundary names than dist/'s: its accord.js would not load it".into());
+    }
+    let named = glue_dir.join("accord_bg.names.wasm");
+    run(Command::new(tools.join("wasm-opt")).arg("-g").args(OPTIMIZE).args(WASM_FEATURES).arg(&minified).arg("-o").arg(&named))?;
+    Ok(named)
 }
 
 /// Builds `dist/` and returns its path.
@@ -119,33 +162,10 @@ pub fn build() -> Result<PathBuf> {
     // Short names across the boundary (see boundary.rs): on 2026-11-25 the wasm lost 4,221 B
     // of gzip (82,293 to 78,072) and accord.js 2,637 (9,340 to 6,703).
     let minified = glue_dir.join("accord_bg.min.wasm");
-    let mut minify = Command::new(tools.join("wasm-opt"));
-    minify.arg("--minify-imports-and-exports-and-modules").args(WASM_FEATURES).arg(glue_dir.join("accord_bg.wasm")).arg("-o").arg(&minified);
-    let out = minify.output().map_err(|e| format!("could not start {minify:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("{minify:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)));
-    }
-    let renames = boundary::parse(&String::from_utf8_lossy(&out.stdout))?;
+    let renames = minify(&tools, &glue_dir.join("accord_bg.wasm"), &minified, false)?;
     let optimized = glue_dir.join("accord_bg.opt.wasm");
-    // `--low-memory-unused`: nothing lives in the first 1 KB of memory (see lowmem.rs, which
-    // checks the data's addresses), so constant parts of addresses fold into loads' and
-    // stores' offsets.
     lowmem::check(&fs::read(&minified).map_err(|e| format!("read {}: {e}", minified.display()))?)?;
-    run(Command::new(tools.join("wasm-opt"))
-        .args(["--low-memory-unused", "-Oz", "--converge"])
-        .arg(ONE_CALLER_INLINE)
-        // Then the control flow of every function rebuilt by the Relooper (`--flatten
-        // --rereloop`, and -Oz again to tidy up what that leaves), and GUFA's whole-module
-        // analysis of which values can reach where: 1,685 B raw and 424 B of gzip -9 less on
-        // 2026-11-30. Other passes (const-hoisting, merge-similar-functions, local-cse,
-        // code-folding, flatten without the Relooper), and LLVM's merge-functions and
-        // inline-threshold 0, saved nothing or cost bytes (docs/performance-history.md).
-        .args(["--flatten", "--rereloop", "-Oz", "--gufa-optimizing", "-Oz"])
-        .args(WASM_FEATURES)
-        .args(STRIP)
-        .arg(&minified)
-        .arg("-o")
-        .arg(&optimized))?;
+    run(Command::new(tools.join("wasm-opt")).args(OPTIMIZE).args(WASM_FEATURES).args(STRIP).arg(&minified).arg("-o").arg(&optimized))?;
     // The table's entries that only trap pointed at one function (see traps.rs), and the
     // functions in an order gzip compresses better (see order.rs). Binaryen reads stack code
     // back with scratch locals that only its optimizer removes again, so -Oz runs once more,

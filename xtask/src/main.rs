@@ -10,6 +10,8 @@
 //!   vanilla-cookieconsent, klaro and cookieconsent in Chromium (15 interleaved runs by
 //!   default, unthrottled and with the CPU slowed R times, 4 by default), as a markdown table;
 //!   with `--against DIR`, this build against the build in DIR (an A/B of a change).
+//! - `cargo xtask coverage [--names]`: which of the wasm's functions run at each step of a
+//!   page view, and how small a first module of just those would be (`bench/coverage.mjs`).
 //! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
@@ -111,8 +113,9 @@ fn run(args: &[String]) -> Result<()> {
             let throttle = number_arg(args, "--throttle", bench::THROTTLE).ok().filter(|r| *r >= 2).ok_or("--throttle needs a whole number of 2 or more")?;
             bench::peers(runs, against.as_deref(), throttle)
         }
+        Some("coverage") => bench::coverage(args.iter().any(|a| a == "--names")),
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] [--throttle R] | bench-collector [--receipts N]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] [--throttle R] | bench-collector [--receipts N] | coverage [--names]".into()),
     }
 }
 

@@ -35,8 +35,8 @@ pub fn all() -> Result<()> {
 
     end_to_end(&root)?;
 
-    section("benchmark statistics (bench/compare.mjs)");
-    run(Command::new("node").args(["--test", "compare.test.mjs"]).current_dir(root.join("bench")))?;
+    section("benchmark statistics and the coverage probe's module rewriting (bench/compare.mjs, bench/coverage.mjs)");
+    run(Command::new("node").args(["--test", "compare.test.mjs", "coverage.test.mjs"]).current_dir(root.join("bench")))?;
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
@@ -45,7 +45,10 @@ pub fn all() -> Result<()> {
     // At 6x, so that a rate other than the default goes through the harness too.
     section("A/B smoke (`cargo xtask bench --against DIR --throttle 6`, dist/ against a copy of itself, one round)");
     crate::bench::stage_against(&root.join("dist"))?;
-    crate::bench::run_pages(server.port, 1, true, 6)
+    crate::bench::run_pages(server.port, 1, true, 6)?;
+
+    section("coverage smoke (`cargo xtask coverage`: the wasm's functions run by step, and a first module's size)");
+    crate::bench::run_coverage(server.port, None)
 }
 
 /// `cargo xtask test --e2e [--rounds N]`: builds `dist/`, then runs only the end-to-end tests,

@@ -1,18 +1,23 @@
-// Which of the wasm's functions run, scenario by scenario, and how small a first module of
-// just those would be: the measure behind splitting the wasm in two (a module for the banner,
-// one loaded later for the rest). Usage: node coverage.mjs BASE_URL, with `cargo xtask serve`
-// serving BASE_URL (dist/ under /accord/).
+// Which of the wasm's functions run, step by step of a page view, and how small a first
+// module of just those would be: the measure behind splitting the wasm in two (a module for
+// the page view's start, one loaded later for the rest). Usage: node coverage.mjs BASE_URL
+// [--wasm FILE], with BASE_URL serving dist/ under /accord/ and the demo (`cargo xtask
+// coverage` does both); --wasm: a build of the same wasm that keeps its function names, for a
+// table by Accord's modules (`cargo xtask coverage --names`).
 //
 // The wasm is instrumented: each function's body starts by storing 1 at the address of its
-// index. The first 1 KB of memory holds nothing (the build checks it: xtask/src/lowmem.rs), so
-// with fewer than 1,024 functions the marks overwrite nothing, and the page reads them back
-// from the instance's memory after each step. `accord.js` is served with its wasm hash taken
-// out, so the instrumented wasm is not refused by its integrity check.
+// index. The first 1 KB of memory holds no data (the build checks it: xtask/src/lowmem.rs),
+// and the stack grows down towards it from 1 MB, so with fewer than 1,024 functions the marks
+// overwrite nothing; the page reads them back from the instance's memory after each step.
+// `accord.js` is served with its wasm hash taken out, so the instrumented wasm is not refused
+// by its integrity check.
 //
-// A module's size without the functions that did not run: each such body replaced by
-// `unreachable`, everything else (imports, data, table) kept, compressed like the Size
-// section's `gzip -9`. That is what a split leaves in the first module, less the few bytes
-// per moved function that a split's stubs cost.
+// A first module's size: the wasm with each function that did not run replaced by
+// `unreachable`, everything else (imports, data, table) kept, compressed by zlib at level 9
+// (Node's, which comes out about 150 B above the Size section's flate2 on the whole wasm).
+// That is what a split would leave in the first module, before what the split itself adds:
+// a way to reach each moved function that the first module calls, and the second module's
+// imports.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';

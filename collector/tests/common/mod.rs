@@ -66,6 +66,8 @@ pub struct Server {
     pub child: Child,
     pub db: Db,
     pub logs: Arc<Mutex<Vec<String>>>,
+    /// The thread that reads the collector's stderr into `logs`, until the pipe closes.
+    reader: Option<std::thread::JoinHandle<()>>,
     _config: TempDir,
 }
 
@@ -86,7 +88,7 @@ impl Server {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = logs.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if line.contains("\"event\":\"listening\"") {
                     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -99,7 +101,7 @@ impl Server {
             let _ = child.kill();
             panic!("the collector did not start: {:?}", logs.lock().unwrap());
         };
-        Server { addr, child, db: db.clone(), logs, _config: TempDir(dir) }
+        Server { addr, child, db: db.clone(), logs, reader: Some(reader), _config: TempDir(dir) }
     }
 
     /// The settings most tests use: the owner API on, no rate limit to trip over.
@@ -128,10 +130,15 @@ impl Server {
         assert!(status.success());
     }
 
+    /// Waits for the collector to exit, and then for `logs` to hold every line it wrote: the
+    /// reader may not have taken in its last lines (its shutdown's) when the process is gone.
     pub fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(reader) = self.reader.take() {
+                    reader.join().unwrap();
+                }
                 return status;
             }
             assert!(start.elapsed() < limit, "the collector did not exit within {limit:?}");

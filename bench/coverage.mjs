@@ -1,9 +1,9 @@
 // Which of the wasm's functions run, step by step of a page view, and how small a first
 // module of just those would be: the measure behind splitting the wasm in two (a module for
 // the page view's start, one loaded later for the rest). Usage: node coverage.mjs BASE_URL
-// [--wasm FILE], with BASE_URL serving dist/ under /accord/ and the demo (`cargo xtask
-// coverage` does both); --wasm: a build of the same wasm that keeps its function names, for a
-// table by Accord's modules (`cargo xtask coverage --names`).
+// [--wasm FILE] [--cut DIR], with BASE_URL serving dist/ under /accord/ and the demo (`cargo
+// xtask coverage` does both); --wasm: a build of the same wasm that keeps its function names,
+// for a table by Accord's modules (`cargo xtask coverage --names`); --cut: see main().
 //
 // The wasm is instrumented: each function's body starts by storing 1 at the address of its
 // index. The first 1 KB of memory holds no data (the build checks it: xtask/src/lowmem.rs),
@@ -18,7 +18,8 @@
 // That is what a split would leave in the first module, before what the split itself adds:
 // a way to reach each moved function that the first module calls, and the second module's
 // imports.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const MARKS_END = 1024;
@@ -247,7 +248,15 @@ async function main() {
   // installed the benchmark's npm packages.
   const { chromium } = await import('playwright-core');
   const [base, ...flags] = process.argv.slice(2);
-  if (!base) throw new Error('usage: node coverage.mjs BASE_URL [--wasm FILE]');
+  if (!base) throw new Error('usage: node coverage.mjs BASE_URL [--wasm FILE] [--cut DIR]');
+  // --cut: write to DIR the wasm of just what either start of the benchmark's page ran, with
+  // an accord.js that loads it (the shipped one, its wasm hash changed to the cut wasm's),
+  // for an A/B of a split's first module against the whole build: `cargo xtask bench
+  // --against DIR --no-click` (the cut wasm has no code for the Accept-all click).
+  const cutAt = flags.indexOf('--cut');
+  const cut = cutAt < 0 ? null : flags[cutAt + 1];
+  if (cutAt >= 0 && !cut) throw new Error('--cut needs a folder');
+  if (cut && flags.includes('--wasm')) throw new Error('--cut cuts dist/\'s wasm, not a --wasm build');
   const root = new URL('../', import.meta.url).pathname;
   // --wasm: another build of dist/'s wasm, one that keeps its names (for the by-module table).
   const other = flags.indexOf('--wasm');
@@ -284,6 +293,15 @@ async function main() {
       if (start) for (const f of set) starts.add(f);
     }
     row('the starts above, together', starts);
+    if (cut && path === SCENARIOS[0].page) {
+      const first = only(wasm, starts);
+      const hash = `sha384-${createHash('sha384').update(first).digest('base64')}`;
+      const pinned = js.toString().match(/sha384-[A-Za-z0-9+/=]{64}/g);
+      if (pinned?.length !== 1) throw new Error(`dist/accord.js holds ${pinned?.length ?? 0} wasm hashes, not one`);
+      mkdirSync(cut, { recursive: true });
+      writeFileSync(`${cut}/accord_bg.wasm`, first);
+      writeFileSync(`${cut}/accord.js`, js.toString().replace(pinned[0], hash));
+    }
     await context.close();
   }
   await browser.close();
@@ -303,6 +321,7 @@ async function main() {
     console.log(`| --- | ---: | ${rows.map(() => '---:').join(' | ')} |`);
     for (const p of parts) console.log(`| ${p} | ${total(p, all)} | ${rows.map((r) => total(p, r.ran)).join(' | ')} |`);
   }
+  if (cut) console.log(`\nThe wasm of just what either start of the benchmark's page ran, and an accord.js that loads it: ${cut}/`);
   console.log(JSON.stringify({ functions, whole, accordJs: js9, rows: rows.map(({ ran, ...r }) => ({ ...r, ran: named ? ran.map((f) => named[f]) : ran })) }));
 }
 

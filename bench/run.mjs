@@ -4,9 +4,9 @@
 // --throttle R). Prints a markdown table of medians and p90s with ratios to Accord, the same
 // page without a consent manager (its first contentful paint, the floor of every page's),
 // then Accord against each peer paired by run (bench/compare.mjs). Usage: node run.mjs BASE_URL
-// [RUNS] [--against] [--throttle R]; with --against, the two builds in bench/tmp/ (see
-// `cargo xtask bench --against DIR`) instead, and at the end the steps of Accord's start
-// paired by run (bench/compare.mjs's pairedSteps).
+// [RUNS] [--against] [--throttle R] [--no-click]; with --against, the two builds in
+// bench/tmp/ (see `cargo xtask bench --against DIR`) instead, and at the end the steps of
+// Accord's start paired by run (bench/compare.mjs's pairedSteps).
 import { chromium } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -20,6 +20,9 @@ const root = new URL('../', import.meta.url).pathname;
 // `cargo xtask bench --against DIR` and served alike, instead of the peers.
 const flags = process.argv.slice(4);
 const AGAINST = flags.includes('--against');
+// --no-click: no Accept-all click, and no figures for it; for a build that cannot handle one
+// (a wasm cut down to what the start runs: `cargo xtask coverage --cut DIR`).
+const NO_CLICK = flags.includes('--no-click');
 // The throttled runs' CPU slowdown: 4 is the issue's; more stands in for a slower machine.
 const at = flags.indexOf('--throttle');
 const THROTTLE = at < 0 ? 4 : Number(flags[at + 1]);
@@ -154,23 +157,7 @@ async function measure(browser, m, throttle) {
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
     .filter((m) => m.name.startsWith('accord:')).map((m) => [m.name.slice('accord:'.length), m.startTime])));
   const heap = await cdp.send('Runtime.getHeapUsage');
-  // A real click (through the browser's input pipeline, as a visitor's mouse), at the middle
-  // of the Accept-all button.
-  const at = await page.evaluate((acceptExpr) => {
-    const r = new Function(`return ${acceptExpr}`)().getBoundingClientRect();
-    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-  }, m.accept);
-  await page.mouse.click(at.x, at.y);
-  const accept = await page.evaluate(async () => {
-    const deadline = performance.now() + 30_000;
-    while (!(window.__ran && window.__ran.analytics && window.__ran.marketing && window.__m.paint !== null)) {
-      if (performance.now() > deadline) {
-        throw new Error(`30 s after the click on Accept all: click seen ${window.__m.click !== null}, gated scripts run ${JSON.stringify(window.__ran || {})}`);
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    return { ranMs: Math.max(window.__ran.analytics, window.__ran.marketing) - window.__m.click, paintMs: window.__m.paint - window.__m.click };
-  }).catch((e) => { throw new Error(`${m.name} (${m.page}, CPU ÷${throttle}): ${e.message}`); });
+  const accept = NO_CLICK ? null : await acceptAll(page, m, throttle);
   await context.close();
 
   const second = await load(browser, m, throttle, true);
@@ -184,11 +171,30 @@ async function measure(browser, m, throttle) {
     longTasks: before.longTasks,
     longTaskMs: before.longTaskMs,
     cls: before.cls,
-    acceptMs: accept.ranMs,
-    acceptPaintMs: accept.paintMs,
+    ...(accept && { acceptMs: accept.ranMs, acceptPaintMs: accept.paintMs }),
     heapKB: heap.usedSize / 1024,
     marks,
   };
+}
+
+// A real click (through the browser's input pipeline, as a visitor's mouse), at the middle
+// of the Accept-all button; the times to the next paint and to both gated scripts run.
+async function acceptAll(page, m, throttle) {
+  const at = await page.evaluate((acceptExpr) => {
+    const r = new Function(`return ${acceptExpr}`)().getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  }, m.accept);
+  await page.mouse.click(at.x, at.y);
+  return page.evaluate(async () => {
+    const deadline = performance.now() + 30_000;
+    while (!(window.__ran && window.__ran.analytics && window.__ran.marketing && window.__m.paint !== null)) {
+      if (performance.now() > deadline) {
+        throw new Error(`30 s after the click on Accept all: click seen ${window.__m.click !== null}, gated scripts run ${JSON.stringify(window.__ran || {})}`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return { ranMs: Math.max(window.__ran.analytics, window.__ran.marketing) - window.__m.click, paintMs: window.__m.paint - window.__m.click };
+  }).catch((e) => { throw new Error(`${m.name} (${m.page}, CPU ÷${throttle}): ${e.message}`); });
 }
 
 const browser = await chromium.launch({
@@ -221,7 +227,7 @@ const METRICS = [
   ['acceptPaintMs', 'Accept all click to next paint, ms', 1],
   ['acceptMs', 'Accept all click to gated scripts run, ms', 1],
   ['heapKB', 'JS heap used, KB', 0],
-];
+].filter(([key]) => !(NO_CLICK && key.startsWith('accept')));
 const json = { date: new Date().toISOString(), runs: RUNS, throttle: THROTTLE, sizes: {}, metrics: {} };
 const lines = [];
 lines.push(`| | ${MANAGERS.map((m) => m.name).join(' | ')} |`);
@@ -260,7 +266,8 @@ if (BASELINE) {
 }
 
 // The times again, as Accord minus each peer run by run (negative: Accord's is lower).
-const PAIRED = [['fcpMs', 'navigation to the page\'s first contentful paint'], ['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptPaintMs', 'Accept all click to next paint'], ['acceptMs', 'Accept all click to gated scripts run']];
+const PAIRED = [['fcpMs', 'navigation to the page\'s first contentful paint'], ['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptPaintMs', 'Accept all click to next paint'], ['acceptMs', 'Accept all click to gated scripts run']]
+  .filter(([key]) => !(NO_CLICK && key.startsWith('accept')));
 const peers = MANAGERS.slice(1);
 const pairedLines = [`| Accord minus, ms | ${peers.map((m) => m.name).join(' | ')} |`, `|---|${peers.map(() => '---').join('|')}|`];
 json.paired = {};

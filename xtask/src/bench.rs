@@ -72,14 +72,16 @@ pub const THROTTLE: u32 = 4;
 /// `accord.css`, for a build from before it went inside `accord.js`), this build against that
 /// one instead of the peers (an A/B of a change). The throttled runs slow the CPU `throttle`
 /// times.
-pub fn peers(runs: u32, against: Option<&Path>, throttle: u32) -> Result<()> {
+/// `click`: whether to click Accept all and time it (not for a build cut down to what the
+/// start runs, which has no code for it).
+pub fn peers(runs: u32, against: Option<&Path>, throttle: u32, click: bool) -> Result<()> {
     setup::test_tools()?;
     dist::build()?;
     if let Some(dir) = against {
         stage_against(dir)?;
     }
     let server = serve::Server::start_uncompressed(0)?;
-    run_pages(server.port, runs, against.is_some(), throttle)
+    run_pages(server.port, runs, against.is_some(), throttle, click)
 }
 
 /// The files of an A/B: this build's `dist/` and `dir`'s, copied to `bench/tmp/this/` and
@@ -113,22 +115,31 @@ pub fn stage_against(dir: &Path) -> Result<()> {
 /// (first visit to the banner, a choice, a return visit, the panel), and the size of a wasm
 /// without the others. `names`: measured on a build of the same wasm that keeps its function
 /// names ([`dist::named_wasm`]), adding a table by Accord's modules.
-pub fn coverage(names: bool) -> Result<()> {
+/// `cut`: a folder to write the wasm of just what the benchmark page's start ran into, with an
+/// `accord.js` that loads it, for `cargo xtask bench --against DIR --no-click`.
+pub fn coverage(names: bool, cut: Option<&Path>) -> Result<()> {
+    if names && cut.is_some() {
+        return Err("coverage: --cut cuts dist/'s wasm, so not with --names".into());
+    }
     setup::test_tools()?;
     dist::build()?;
     let wasm = if names { Some(dist::named_wasm()?) } else { None };
     let server = serve::Server::start_uncompressed(0)?;
-    run_coverage(server.port, wasm.as_deref())
+    run_coverage(server.port, wasm.as_deref(), cut)
 }
 
 /// Runs `bench/coverage.mjs` against the pages served on `port` (the test smoke runs it
 /// against the benchmark's server).
-pub fn run_coverage(port: u16, wasm: Option<&Path>) -> Result<()> {
+pub fn run_coverage(port: u16, wasm: Option<&Path>, cut: Option<&Path>) -> Result<()> {
     setup::npm_packages("bench")?;
     let mut node = Command::new("node");
     node.arg("coverage.mjs").arg(format!("http://127.0.0.1:{port}/"));
     if let Some(wasm) = wasm {
         node.arg("--wasm").arg(wasm);
+    }
+    if let Some(cut) = cut {
+        // node runs in bench/: a relative folder is the caller's.
+        node.arg("--cut").arg(std::path::absolute(cut).map_err(|e| format!("--cut {}: {e}", cut.display()))?);
     }
     run(node.current_dir(root().join("bench")))
 }
@@ -139,12 +150,15 @@ const ACCORD_SRC: &str = "/accord/accord.js";
 /// Runs `bench/run.mjs` for `runs` rounds against the pages served on `port` (the test smoke
 /// runs one round against the demo's server): the peers, or with `against` the two builds
 /// [`stage_against`] put in place; unthrottled and with the CPU slowed `throttle` times.
-pub fn run_pages(port: u16, runs: u32, against: bool, throttle: u32) -> Result<()> {
+pub fn run_pages(port: u16, runs: u32, against: bool, throttle: u32, click: bool) -> Result<()> {
     setup::npm_packages("bench")?;
     let mut node = Command::new("node");
     node.arg("run.mjs").arg(format!("http://127.0.0.1:{port}/")).arg(runs.to_string());
     if against {
         node.arg("--against");
+    }
+    if !click {
+        node.arg("--no-click");
     }
     node.arg("--throttle").arg(throttle.to_string());
     run(node.current_dir(root().join("bench")))

@@ -9,9 +9,12 @@
 //! - `cargo xtask bench [--runs N] [--against DIR] [--throttle R]`: Accord against
 //!   vanilla-cookieconsent, klaro and cookieconsent in Chromium (15 interleaved runs by
 //!   default, unthrottled and with the CPU slowed R times, 4 by default), as a markdown table;
-//!   with `--against DIR`, this build against the build in DIR (an A/B of a change).
-//! - `cargo xtask coverage [--names]`: which of the wasm's functions run at each step of a
-//!   page view, and how small a first module of just those would be (`bench/coverage.mjs`).
+//!   with `--against DIR`, this build against the build in DIR (an A/B of a change);
+//!   `--no-click` leaves out the Accept-all click.
+//! - `cargo xtask coverage [--names | --cut DIR]`: which of the wasm's functions run at each
+//!   step of a page view, and how small a first module of just those would be
+//!   (`bench/coverage.mjs`); `--cut DIR` writes that module, for `bench --against DIR
+//!   --no-click`.
 //! - `cargo xtask fuzz [--seconds N]`: each fuzz target for N seconds (600 by default).
 //! - `cargo xtask bench-collector [--receipts N]`: the collector's load benchmark on SQLite
 //!   and PostgreSQL.
@@ -111,11 +114,17 @@ fn run(args: &[String]) -> Result<()> {
             // A slower machine, roughly: the figure is at 4x, and a higher rate asks
             // whether a result holds on a CPU slower than this one.
             let throttle = number_arg(args, "--throttle", bench::THROTTLE).ok().filter(|r| *r >= 2).ok_or("--throttle needs a whole number of 2 or more")?;
-            bench::peers(runs, against.as_deref(), throttle)
+            bench::peers(runs, against.as_deref(), throttle, !args.iter().any(|a| a == "--no-click"))
         }
-        Some("coverage") => bench::coverage(args.iter().any(|a| a == "--names")),
+        Some("coverage") => {
+            let cut = match flag_value(args, "--cut") {
+                Some(dir) => Some(PathBuf::from(dir.ok_or("--cut needs a folder to write the cut build into")?)),
+                None => None,
+            };
+            bench::coverage(args.iter().any(|a| a == "--names"), cut.as_deref())
+        }
         Some("fuzz") => fuzz::all(number_arg(args, "--seconds", 600)?),
-        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] [--throttle R] | bench-collector [--receipts N] | coverage [--names]".into()),
+        _ => Err("usage: cargo xtask dist | demo [--port N] | serve [--port N] | test [--e2e [--rounds N]] | screenshots | fuzz [--seconds N] | bench [--runs N] [--against DIR] [--throttle R] [--no-click] | bench-collector [--receipts N] | coverage [--names | --cut DIR]".into()),
     }
 }
 

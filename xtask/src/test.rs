@@ -40,15 +40,20 @@ pub fn all() -> Result<()> {
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;
-    crate::bench::run_pages(server.port, 1, false, crate::bench::THROTTLE)?;
+    crate::bench::run_pages(server.port, 1, false, crate::bench::THROTTLE, true)?;
 
     // At 6x, so that a rate other than the default goes through the harness too.
     section("A/B smoke (`cargo xtask bench --against DIR --throttle 6`, dist/ against a copy of itself, one round)");
     crate::bench::stage_against(&root.join("dist"))?;
-    crate::bench::run_pages(server.port, 1, true, 6)?;
+    crate::bench::run_pages(server.port, 1, true, 6, true)?;
 
-    section("coverage smoke (`cargo xtask coverage`: the wasm's functions run by step, and a first module's size)");
-    crate::bench::run_coverage(server.port, None)
+    section("coverage smoke (`cargo xtask coverage --cut`: the wasm's functions run by step, and a first module's size and build)");
+    let cut = root.join("bench/tmp/cut");
+    crate::bench::run_coverage(server.port, None, Some(&cut))?;
+
+    section("A/B smoke of the cut build (`cargo xtask bench --against bench/tmp/cut --no-click`, one round)");
+    crate::bench::stage_against(&cut)?;
+    crate::bench::run_pages(server.port, 1, true, crate::bench::THROTTLE, false)
 }
 
 /// `cargo xtask test --e2e [--rounds N]`: builds `dist/`, then runs only the end-to-end tests,

@@ -6,9 +6,9 @@
 //! - `cargo xtask serve [--port N]`: serve what is built, without building or a collector.
 //! - `cargo xtask test`: every test: native (with a throwaway PostgreSQL), in-browser
 //!   (wasm-bindgen-test), end-to-end.
-//! - `cargo xtask bench [--runs N] [--against DIR] [--throttle R]`: Accord against
-//!   vanilla-cookieconsent, klaro and cookieconsent in Chromium (15 interleaved runs by
-//!   default, unthrottled and with the CPU slowed R times, 4 by default), as a markdown table;
+//! - `cargo xtask bench [--runs N] [--against DIR] [--throttle R] [--no-click]`: Accord
+//!   against vanilla-cookieconsent, klaro and cookieconsent in Chromium (15 interleaved runs
+//!   by default, unthrottled and with the CPU slowed R times, 4 by default), as a markdown table;
 //!   with `--against DIR`, this build against the build in DIR (an A/B of a change);
 //!   `--no-click` leaves out the Accept-all click.
 //! - `cargo xtask coverage [--names | --cut DIR]`: which of the wasm's functions run at each

@@ -20,7 +20,7 @@
 // imports.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { CHROMIUM, compressed } from './harness.mjs';
 
 const MARKS_END = 1024;
 
@@ -179,8 +179,6 @@ function importedFunctions(parts) {
   return functions;
 }
 
-const gzip = (b) => gzipSync(b, { level: 9 }).length;
-const brotli = (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 // Before any page script: keep the memory of the instance the glue makes.
 function keepMemory() {
@@ -262,17 +260,18 @@ async function main() {
   const other = flags.indexOf('--wasm');
   const wasm = readFileSync(other < 0 ? root + 'dist/accord_bg.wasm' : flags[other + 1]);
   const named = names(wasm);
-  const js = readFileSync(root + 'dist/accord.js');
-  const loader = js.toString().replace(/sha384-[A-Za-z0-9+/=]+/g, 'unpinned');
+  const js = readFileSync(root + 'dist/accord.js').toString();
+  // The wasm's hash, which the build writes into accord.js once: taken out for the
+  // instrumented wasm, replaced by the cut wasm's for --cut.
+  const pinned = js.match(/sha384-[A-Za-z0-9+/=]{64}/g);
+  if (pinned?.length !== 1) throw new Error(`dist/accord.js holds ${pinned?.length ?? 0} wasm hashes, not one`);
+  const loader = js.replace(pinned[0], 'unpinned');
   const { wasm: marked, functions } = instrument(wasm);
   const sizes = bodies(sections(wasm).find((s) => s.id === 10).bytes).map((f) => f.locals.length + f.expr.length);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   const rows = [];
   const shipped = only(wasm, new Set(sizes.keys()));
-  const whole = { gzip: gzip(shipped), brotli: brotli(shipped), none: gzip(only(wasm, new Set())) };
+  const whole = { ...compressed(shipped), none: compressed(only(wasm, new Set())).gzip };
   for (const { page: path, steps } of SCENARIOS) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(keepMemory);
@@ -282,8 +281,7 @@ async function main() {
     page.on('console', (m) => { if (m.type() === 'error') console.error(`  console: ${m.text()}`); });
     await page.goto(new URL(path, base).href);
     const row = (name, set) => {
-      const first = only(wasm, set);
-      rows.push({ name, functions: set.size, raw: [...set].reduce((n, f) => n + sizes[f], 0), gzip: gzip(first), brotli: brotli(first), ran: [...set] });
+      rows.push({ name, functions: set.size, raw: [...set].reduce((n, f) => n + sizes[f], 0), ...compressed(only(wasm, set)), ran: [...set] });
     };
     const starts = new Set();
     for (const [name, step, start] of steps) {
@@ -296,16 +294,14 @@ async function main() {
     if (cut && path === SCENARIOS[0].page) {
       const first = only(wasm, starts);
       const hash = `sha384-${createHash('sha384').update(first).digest('base64')}`;
-      const pinned = js.toString().match(/sha384-[A-Za-z0-9+/=]{64}/g);
-      if (pinned?.length !== 1) throw new Error(`dist/accord.js holds ${pinned?.length ?? 0} wasm hashes, not one`);
       mkdirSync(cut, { recursive: true });
       writeFileSync(`${cut}/accord_bg.wasm`, first);
-      writeFileSync(`${cut}/accord.js`, js.toString().replace(pinned[0], hash));
+      writeFileSync(`${cut}/accord.js`, js.replace(pinned[0], hash));
     }
     await context.close();
   }
   await browser.close();
-  const js9 = gzip(js);
+  const js9 = compressed(js).gzip;
   console.log(`${functions} functions, ${sizes.reduce((a, b) => a + b, 0)} B of code; the whole wasm ${whole.gzip} B gzip -9 (${whole.brotli} brotli), with every body \`unreachable\` ${whole.none}; accord.js ${js9}\n`);
   console.log('| step | functions run | their code B | wasm without the rest, gzip -9 B | brotli B | with accord.js, gzip -9 B |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

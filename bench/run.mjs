@@ -9,7 +9,7 @@
 // Accord's start paired by run (bench/compare.mjs's pairedSteps).
 import { chromium } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { CHROMIUM, compressed } from './harness.mjs';
 import { quantile, paired, pairedCell, phases, pairedSteps } from './compare.mjs';
 
 const BASE = process.argv[2];
@@ -68,9 +68,9 @@ const BASELINE = AGAINST ? null : { name: 'no consent manager', page: 'none.html
 function sizes(m) {
   let gzip = 0, brotli = 0;
   for (const f of m.files) {
-    const data = readFileSync(root + f);
-    gzip += gzipSync(data, { level: 9 }).length;
-    brotli += brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    const size = compressed(readFileSync(root + f));
+    gzip += size.gzip;
+    brotli += size.brotli;
   }
   return { gzip, brotli };
 }
@@ -197,10 +197,7 @@ async function acceptAll(page, m, throttle) {
   }).catch((e) => { throw new Error(`${m.name} (${m.page}, CPU ÷${throttle}): ${e.message}`); });
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await chromium.launch(CHROMIUM);
 const results = {};
 for (let run = 0; run < RUNS; run++) {
   // The order rotates from run to run, so each manager comes first as often as the others:

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document};
 
 use crate::browser::js::{self, object, set};
-use crate::browser::{cookie, erase, gate, page, receipts, task, DomError};
+use crate::browser::{cookie, erase, gate, json, page, receipts, task, DomError};
 use crate::config::Config;
 use crate::consent::{Choice, Consent, IdSet};
 use crate::consent_mode;
@@ -47,7 +47,7 @@ pub fn boot(config_text: &str, sheet: Option<CssStyleSheet>) -> Result<bool, JsE
     if APP.with(|app| app.borrow().is_some()) {
         return Err(JsError::new("already started"));
     }
-    let config = Config::parse(config_text)
+    let config = Config::parse_with(config_text, json::parse)
         .map_err(|e| JsError::new(&cat(&["invalid config, no gated script will run:\n", &e.describe()])))?;
     let doc = page::document();
     let cookie_value = cookie::read(&doc, &config.cookie.name).unwrap_or_else(|e| {

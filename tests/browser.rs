@@ -111,6 +111,10 @@ fn error_message(e: wasm_bindgen::JsError) -> String {
 async fn boot_refuses_a_bad_config_then_runs_a_good_one() {
     reset_order();
     let div = fixture(r#"<script type="text/plain" data-category="analytics">__order.push('analytics')</script>"#);
+    // Text that is not JSON: refused in the browser's words (see `browser::json`).
+    let message = error_message(accord::api::boot("{\n  \"revision\": 1,\n}", None).unwrap_err());
+    assert!(message.ends_with("invalid JSON: Expected double-quoted property name in JSON at position 19 (line 3 column 1)"), "{message}");
+    assert_eq!(accord::api::consent(), JsValue::NULL);
     let bad = DEMO.replace(r#""id": "marketing""#, r#""id": "analytics""#);
     let message = error_message(accord::api::boot(&bad, None).unwrap_err());
     assert!(message.contains(r#"categories[3].id: duplicate "analytics""#), "{message}");
@@ -180,4 +184,49 @@ async fn tasks_start_later_in_order_and_promises_settle_both_ways() {
     let on_err: &js_sys::Function = failed.on_err().unchecked_ref();
     on_err.call1(&JsValue::UNDEFINED, &JsValue::from_str("no database")).unwrap();
     assert_eq!(failed.await, Err(JsValue::from_str("no database")));
+}
+
+/// The wasm reads the config with the browser's `JSON.parse` (`browser::json`): for what the
+/// crate's own reader accepts, the same value, members in the text's order; the same depth
+/// limit; a syntax error in Chromium's words, naming line and column; and, unlike the crate's
+/// reader, keys that are array indices first, a key given twice taking its last value, and a
+/// number whole whenever its value is.
+#[wasm_bindgen_test]
+fn the_browsers_json_parse_reads_what_the_crates_reader_reads() {
+    use accord::browser::json;
+    use accord::config::json::{self as own, Json, MAX_DEPTH};
+    let docs = [
+        DEMO,
+        r#"{"b": [1, true, null, [], {}], "a": {"z": "x", "y": "é"}}"#,
+        r#""\u5fc5\u8981 \ud83c\udf6a \n\"""#,
+        r#"[0, 9007199254740991, "分析 Cookie", {"__proto__": 1}]"#,
+    ];
+    for doc in docs {
+        let own = own::parse(doc).unwrap();
+        let browser = json::parse(doc).unwrap();
+        assert_eq!(browser, own, "{doc}");
+    }
+    // Numbers the core reads as whole numbers, and those it does not.
+    let numbers = json::parse("[42, 1.5, -1, 1e3, 1.0, 9007199254740993]").unwrap();
+    let Json::Array(numbers) = numbers else { panic!("not an array") };
+    let whole: Vec<Option<u64>> = numbers.iter().map(Json::as_u64).collect();
+    assert_eq!(whole, [Some(42), None, None, Some(1000), Some(1), None]);
+    // Keys that are array indices come first, as `Object.keys` lists them.
+    let Json::Object(members) = json::parse(r#"{"b": 1, "10": 2, "2": 3}"#).unwrap() else { panic!("not an object") };
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["2", "10", "b"]);
+    // A lone surrogate: the replacement character.
+    assert_eq!(json::parse(r#""a\ud800""#).unwrap(), Json::String("a\u{fffd}".into()));
+    // A key given twice: the last value.
+    assert_eq!(json::parse(r#"{"a": 1, "a": 2}"#).unwrap(), Json::Object(vec![("a".into(), Json::Number("2".into()))]));
+    // Nesting: up to the limit, and refused past it.
+    let nested = |n: usize| "[".repeat(n) + &"]".repeat(n);
+    assert!(json::parse(&nested(MAX_DEPTH)).is_ok());
+    let deep = json::parse(&nested(MAX_DEPTH + 1)).unwrap_err();
+    assert_eq!(deep.to_string(), "invalid JSON: nested deeper than the limit of 32 levels");
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
+    assert!(json::parse(&deep_object).is_err(), "objects count too");
+    // A syntax error: the browser's message, which names line and column.
+    let err = json::parse("{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+    assert_eq!(err.to_string(), "invalid JSON: Expected ':' after property name in JSON at position 18 (line 3 column 7)");
 }

@@ -6,7 +6,12 @@ use wasm_bindgen::prelude::*;
 
 /// `obj[key]`, or `undefined` (also when reading it throws).
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    get_by(obj, &JsValue::from_str(key))
+}
+
+/// `obj[key]` for a key that is a JavaScript value already, or `undefined`.
+pub fn get_by(obj: &JsValue, key: &JsValue) -> JsValue {
+    js_sys::Reflect::get(obj, key).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `obj[key]` when it is a string, else `""`. For a DOM property that is a string, this in

@@ -6,6 +6,7 @@ pub mod erase;
 pub mod gate;
 pub mod idb;
 pub mod js;
+pub mod json;
 pub mod nothrow;
 pub mod page;
 pub mod receipts;

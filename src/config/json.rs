@@ -1,5 +1,8 @@
 //! A small, strict JSON reader for site configuration: it keeps object key order,
 //! rejects duplicate keys, limits nesting, and reports syntax errors by line and column.
+//! Native code reads configs with it (`accord-scan`, the tests, the fuzzers); the wasm leaves
+//! it out and reads them with the browser's own `JSON.parse` (see `browser::json`), which
+//! takes the last of duplicate keys.
 //!
 //! Numbers are kept as their source text and only read as unsigned integers on demand:
 //! the configuration has no fractional numbers, and leaving float parsing out keeps the
@@ -9,6 +12,8 @@ use crate::message::{cat, decimal, display_by_describe, parse_decimal, Describe}
 
 /// How deeply arrays and objects may nest before the input is refused.
 pub const MAX_DEPTH: usize = 32;
+/// The problem when they nest deeper.
+pub const TOO_DEEP: &str = "nested deeper than the limit of 32 levels";
 
 /// A parsed JSON value. Objects keep their members in source order.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +49,9 @@ impl Json {
     }
 }
 
-/// A syntax error, with the 1-based line and column where reading stopped.
+/// A syntax error, with the 1-based line and column where reading stopped. Line 0: the
+/// browser's `JSON.parse` read the text (see `browser::json`), and its `message` says where,
+/// in the browser's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub line: usize,
@@ -54,6 +61,9 @@ pub struct SyntaxError {
 
 impl Describe for SyntaxError {
     fn describe(&self) -> String {
+        if self.line == 0 {
+            return cat(&["invalid JSON: ", &self.message]);
+        }
         let (line, column) = (decimal(self.line as u64), decimal(self.column as u64));
         cat(&["invalid JSON at line ", &line, " column ", &column, ": ", &self.message])
     }
@@ -127,7 +137,7 @@ impl<'a> Reader<'a> {
 
     fn enter(&self, depth: usize) -> Result<(), SyntaxError> {
         if depth > MAX_DEPTH {
-            Err(self.error("nested deeper than the limit of 32 levels"))
+            Err(self.error(TOO_DEEP))
         } else {
             Ok(())
         }
@@ -342,6 +352,12 @@ mod tests {
         let err = parse("{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         assert_eq!((err.line, err.column), (3, 7));
         assert_eq!(err.to_string(), "invalid JSON at line 3 column 7: expected ':' after the key");
+    }
+
+    #[test]
+    fn a_syntax_error_without_a_line_is_the_browsers_message() {
+        let err = SyntaxError { line: 0, column: 0, message: "Unexpected end of JSON input".into() };
+        assert_eq!(err.to_string(), "invalid JSON: Unexpected end of JSON input");
     }
 
     #[test]

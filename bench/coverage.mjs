@@ -179,7 +179,6 @@ function importedFunctions(parts) {
   return functions;
 }
 
-
 // Before any page script: keep the memory of the instance the glue makes.
 function keepMemory() {
   const Instance = WebAssembly.Instance;

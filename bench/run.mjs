@@ -23,6 +23,8 @@ const AGAINST = flags.includes('--against');
 // --no-click: no Accept-all click, and no figures for it; for a build that cannot handle one
 // (a wasm cut down to what the start runs: `cargo xtask coverage --cut DIR`).
 const NO_CLICK = flags.includes('--no-click');
+// Whether a table row `[key, …]` has figures in this run: the click's have none with --no-click.
+const measured = ([key]) => !(NO_CLICK && key.startsWith('accept'));
 // The throttled runs' CPU slowdown: 4 is the issue's; more stands in for a slower machine.
 const at = flags.indexOf('--throttle');
 const THROTTLE = at < 0 ? 4 : Number(flags[at + 1]);
@@ -224,7 +226,7 @@ const METRICS = [
   ['acceptPaintMs', 'Accept all click to next paint, ms', 1],
   ['acceptMs', 'Accept all click to gated scripts run, ms', 1],
   ['heapKB', 'JS heap used, KB', 0],
-].filter(([key]) => !(NO_CLICK && key.startsWith('accept')));
+].filter(measured);
 const json = { date: new Date().toISOString(), runs: RUNS, throttle: THROTTLE, sizes: {}, metrics: {} };
 const lines = [];
 lines.push(`| | ${MANAGERS.map((m) => m.name).join(' | ')} |`);
@@ -264,7 +266,7 @@ if (BASELINE) {
 
 // The times again, as Accord minus each peer run by run (negative: Accord's is lower).
 const PAIRED = [['fcpMs', 'navigation to the page\'s first contentful paint'], ['visibleMs', 'navigation to banner visible'], ['scriptingMs', 'main-thread scripting'], ['acceptPaintMs', 'Accept all click to next paint'], ['acceptMs', 'Accept all click to gated scripts run']]
-  .filter(([key]) => !(NO_CLICK && key.startsWith('accept')));
+  .filter(measured);
 const peers = MANAGERS.slice(1);
 const pairedLines = [`| Accord minus, ms | ${peers.map((m) => m.name).join(' | ')} |`, `|---|${peers.map(() => '---').join('|')}|`];
 json.paired = {};

@@ -197,7 +197,7 @@ fn the_browsers_json_parse_reads_what_the_crates_reader_reads() {
     use accord::config::json::{self as own, Json, MAX_DEPTH};
     let docs = [
         DEMO,
-        r#"{"b": [1, true, null, [], {}], "a": {"z": "x", "y": "é"}}"#,
+        r#"{"b": [1, true, false, null, [], {}], "a": {"z": "x", "y": "é"}}"#,
         r#""\u5fc5\u8981 \ud83c\udf6a \n\"""#,
         r#"[0, 9007199254740991, "分析 Cookie", {"__proto__": 1}]"#,
     ];

@@ -1,5 +1,6 @@
-// What bench/run.mjs and bench/coverage.mjs both measure with: the browser they launch, and
-// the compressions a file's size is given in.
+// What bench/run.mjs and bench/coverage.mjs both measure with: the browser they launch (the
+// end-to-end tests launch it alike, tests/e2e/helpers.mjs), and the compressions a file's size
+// is given in.
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 // Debian's Chromium. As root it needs --no-sandbox; the rest keep it off hosts this closed

@@ -291,7 +291,8 @@ const POINTS = [
   ['booted', '`initSync` and `boot` done: the banner mounted'],
   ['visible', 'banner visible: its style, layout and first paint'],
 ];
-const steps = RATES.map((throttle) => phases(results[`${MANAGERS[0].name}|${throttle}|marks`], POINTS.map(([p]) => p)));
+const markNames = POINTS.map(([p]) => p);
+const steps = RATES.map((throttle) => phases(results[`${MANAGERS[0].name}|${throttle}|marks`], markNames));
 json.phases = { '1x': steps[0], [`${THROTTLE}x`]: steps[1] };
 const phaseLines = [`| step, ms | to (median since navigation) | step (median per run) | CPU ÷${THROTTLE}: to | CPU ÷${THROTTLE}: step |`, '|---|---:|---:|---:|---:|'];
 const ms = (x) => (x === null ? 'n/a' : x.toFixed(1));
@@ -306,7 +307,7 @@ if (AGAINST) {
   // The same steps, this build minus the other, run by run: a step leaves out the VM's drift
   // before and after it, so a change that acts on one step shows there sooner than in the
   // banner's time.
-  const byRate = RATES.map((throttle) => pairedSteps(...MANAGERS.map((m) => results[`${m.name}|${throttle}|marks`]), POINTS.map(([p]) => p)));
+  const byRate = RATES.map((throttle) => pairedSteps(...MANAGERS.map((m) => results[`${m.name}|${throttle}|marks`]), markNames));
   json.pairedSteps = Object.fromEntries(RATES.map((throttle, i) => [`${throttle}x`, byRate[i]]));
   const stepLines = [`| step, this build minus the other, ms | unthrottled | CPU ÷${THROTTLE} |`, '|---|---|---|'];
   POINTS.forEach(([, label], i) => {

@@ -2,18 +2,14 @@
 // served by `cargo xtask serve` (its URL in ACCORD_DEMO_URL), and page probes.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+// Debian's Chromium and its arguments, the options of every launch: one list for the tests and
+// the benchmark (bench/harness.mjs), so both run the browser alike.
+import { CHROMIUM } from '../../bench/harness.mjs';
+
+export { CHROMIUM };
 
 export const BASE = process.env.ACCORD_DEMO_URL;
 if (!BASE) throw new Error('ACCORD_DEMO_URL is not set: run these through `cargo xtask test`');
-
-// Chromium as root needs --no-sandbox; the rest keep it off hosts this closed network refuses.
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-];
-
-// Debian's Chromium with those arguments: the options of every launch.
-export const CHROMIUM = { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS };
 
 export function launch() {
   return chromium.launch(CHROMIUM);

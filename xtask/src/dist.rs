@@ -143,7 +143,16 @@ pub fn build() -> Result<PathBuf> {
         // an array in the glue instead of an `externref` table in the wasm: 2,342 B less wasm
         // and 713 B more glue raw, 888 B less of gzip -9 and 690 B less zopfli in all
         // (2026-11-30). It is also a wasm that engines without reference types run.
-        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=-reference-types")
+        //
+        // The stack is 32 KB, where Rust's default is 1 MB. It comes first in the memory
+        // (rustc links wasm with `--stack-first`), so an overflow runs below address 0 and
+        // traps (Accord fails closed, see README's Hostile input), and cannot overwrite data.
+        // The deepest use measured is 4.5 KB, reading a config nested to the limit of 32
+        // levels (1.9 KB for the banner, the panel and a choice's receipt);
+        // tests/e2e/memory.test.mjs keeps it under half the stack. The data's addresses, now
+        // 32 KB up instead of 1 MB, are smaller numbers: -53 B of gzip -9, -64 zopfli, -53
+        // brotli, and the memory at start is one 64 KB page, where it was 17 (2026-12-03).
+        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=-reference-types -Clink-arg=-zstack-size=32768")
         .env("CARGO_TARGET_DIR", root.join(DIST_TARGET))
         .current_dir(&root))?;
     let glue_dir = root.join("target/wasm-bindgen");

@@ -1,8 +1,9 @@
 //! The check behind wasm-opt's `--low-memory-unused`, which lets Binaryen fold an address's
 //! constant part into a load's or store's offset (on 2026-11-30, 208 B of gzip -9 off the
 //! wasm). It assumes nothing lives in the first 1,024 bytes of memory. rust-lld puts the
-//! 1 MB stack first, growing down towards 0, and the data above it, so only a stack about to
-//! overflow would reach them. [`check`] fails the build if a data segment is placed there.
+//! stack (32 KB, see `build` in dist.rs) first, growing down towards 0, and the data above
+//! it, so only a stack about to overflow would reach them. [`check`] fails the build if a data
+//! segment is placed there.
 
 use crate::order::{const_offset, leb, sections, skip};
 use crate::Result;

@@ -160,6 +160,8 @@ async function measure(browser, m, throttle) {
     .filter((m) => m.name.startsWith('accord:')).map((m) => [m.name.slice('accord:'.length), m.startTime])));
   const heap = await cdp.send('Runtime.getHeapUsage');
   const accept = NO_CLICK ? null : await acceptAll(page, m, throttle);
+  // After the click: finding the memories walks the heap, which the click is not to share.
+  const wasm = await wasmMemory(cdp);
   await context.close();
 
   const second = await load(browser, m, throttle, true);
@@ -175,8 +177,23 @@ async function measure(browser, m, throttle) {
     cls: before.cls,
     ...(accept && { acceptMs: accept.ranMs, acceptPaintMs: accept.paintMs }),
     heapKB: heap.usedSize / 1024,
+    wasmKB: wasm / 1024,
     marks,
   };
+}
+
+// The bytes of every WebAssembly memory in the page: Accord's linear memory (its stack, data
+// and heap); the peers have none. The JS heap above does not count them, nor do
+// `Runtime.getHeapUsage`'s backing stores. Found by their prototype (`Runtime.queryObjects`).
+async function wasmMemory(cdp) {
+  const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: objects.objectId,
+    functionDeclaration: 'function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }',
+    returnByValue: true,
+  });
+  return result.value;
 }
 
 // A real click (through the browser's input pipeline, as a visitor's mouse), at the middle
@@ -226,6 +243,7 @@ const METRICS = [
   ['acceptPaintMs', 'Accept all click to next paint, ms', 1],
   ['acceptMs', 'Accept all click to gated scripts run, ms', 1],
   ['heapKB', 'JS heap used, KB', 0],
+  ['wasmKB', NO_CLICK ? 'WebAssembly memory, KB' : 'WebAssembly memory after the Accept-all click, KB', 0],
 ].filter(measured);
 const json = { date: new Date().toISOString(), runs: RUNS, throttle: THROTTLE, sizes: {}, metrics: {} };
 const lines = [];

@@ -148,7 +148,7 @@ pub fn build() -> Result<PathBuf> {
         // (rustc links wasm with `--stack-first`), so an overflow runs below address 0 and
         // traps (Accord fails closed, see README's Hostile input), and cannot overwrite data.
         // The deepest use measured is 4.5 KB, reading a config nested to the limit of 32
-        // levels (1.9 KB for the banner, the panel and a choice's receipt);
+        // levels (2.3 KB for the banner, a click on Accept all with its receipt, the panel);
         // tests/e2e/memory.test.mjs keeps it under half the stack. The data's addresses, now
         // 32 KB up instead of 1 MB, are smaller numbers: -53 B of gzip -9, -64 zopfli, -53
         // brotli, and the memory at start is one 64 KB page, where it was 17 (2026-12-03).

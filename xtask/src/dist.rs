@@ -145,8 +145,10 @@ pub fn build() -> Result<PathBuf> {
         // (2026-11-30). It is also a wasm that engines without reference types run.
         //
         // The stack is 32 KB, where Rust's default is 1 MB. It comes first in the memory
-        // (rustc links wasm with `--stack-first`), so an overflow runs below address 0 and
-        // traps (Accord fails closed, see README's Hostile input), and cannot overwrite data.
+        // (rustc links wasm with `--stack-first`), so an overflow runs below address 0, out
+        // of the memory, and fails (a trap, or the glue refusing the address: with a 4 KB
+        // stack the nested config below stopped on "Offset is outside the bounds of the
+        // DataView"), which the loader reports as Accord not starting; it cannot overwrite data.
         // The deepest use measured is 4.5 KB, reading a config nested to the limit of 32
         // levels (2.3 KB for the banner, a click on Accept all with its receipt, the panel);
         // tests/e2e/memory.test.mjs keeps it under half the stack. The data's addresses, now

@@ -4,7 +4,8 @@
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 // Debian's Chromium. As root it needs --no-sandbox; the rest keep it off hosts this closed
-// network refuses.
+// network refuses. webdriver.json (the browser tests) and scan/src/cdp.rs (accord-scan) list
+// the same switches: harness.test.mjs fails when they differ.
 export const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

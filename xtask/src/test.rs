@@ -35,8 +35,8 @@ pub fn all() -> Result<()> {
 
     end_to_end(&root)?;
 
-    section("benchmark statistics and the coverage probe's module rewriting (bench/compare.mjs, bench/coverage.mjs)");
-    run(Command::new("node").args(["--test", "compare.test.mjs", "coverage.test.mjs"]).current_dir(root.join("bench")))?;
+    section("benchmark statistics, the coverage probe's module rewriting, and Chromium's switches alike in every launcher (bench/compare.mjs, bench/coverage.mjs, bench/harness.mjs)");
+    run(Command::new("node").args(["--test", "compare.test.mjs", "coverage.test.mjs", "harness.test.mjs"]).current_dir(root.join("bench")))?;
 
     section("benchmark smoke (one round; `cargo xtask bench` runs 15)");
     let server = serve::Server::start_uncompressed(0)?;

@@ -1,12 +1,14 @@
 // The wasm's memory. Its stack is 32 KB (xtask/src/dist.rs), where Rust's default is 1 MB,
-// and comes first in the memory, so the memory at start is small and an overflow traps
-// instead of overwriting data. These tests measure how deep the stack goes: the init script
-// paints the whole stack as the wasm is instantiated, before its first call, and the lowest
-// byte no longer painted is the deepest the stack has reached.
+// and comes first in the memory, so the memory at start is small and an overflow runs below
+// address 0 and fails (a trap, or the glue refusing the address) instead of overwriting
+// data. These tests measure how deep the stack goes: the init script paints the whole stack
+// as the wasm is instantiated, before its first call, and the lowest byte no longer painted
+// is the deepest the stack has reached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launch, openPage, visit, banner, withConfig } from './helpers.mjs';
+import { sections, leb } from '../../bench/coverage.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -18,27 +20,15 @@ const PAINT = 0xa5;
 // starts at the top of its region and grows down to 0), read from the built wasm.
 function stackSize() {
   const wasm = readFileSync(new URL('../../dist/accord_bg.wasm', import.meta.url));
-  let at = 8;
-  const uleb = () => {
-    let value = 0, shift = 0, byte;
-    do { byte = wasm[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
-    return value;
-  };
-  while (at < wasm.length) {
-    const id = wasm[at++];
-    const size = uleb();
-    const end = at + size;
-    if (id === 6) {
-      uleb(); // the number of globals
-      const [type, , opcode] = [wasm[at], wasm[at + 1], wasm[at + 2]];
-      assert.deepEqual([type, opcode], [0x7f, 0x41], 'the first global is an i32 set by i32.const');
-      at += 3;
-      // A signed LEB128; the stack's top is positive and under 2^31.
-      return uleb();
-    }
-    at = end;
-  }
-  throw new Error('dist/accord_bg.wasm has no global section');
+  const globals = sections(wasm).find((s) => s.id === 6);
+  assert.ok(globals, 'dist/accord_bg.wasm has a global section');
+  const at = { i: 0 };
+  leb(globals.bytes, at); // the number of globals
+  const [type, , opcode] = globals.bytes.subarray(at.i, at.i + 3);
+  assert.deepEqual([type, opcode], [0x7f, 0x41], 'the first global is an i32 set by i32.const');
+  at.i += 3;
+  // A signed LEB128, read as unsigned: the stack's top is positive and under 2^31.
+  return leb(globals.bytes, at);
 }
 
 // A page whose wasm memory is kept in `window.__wasm` ({memory, initial}), with the stack's

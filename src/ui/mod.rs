@@ -123,24 +123,7 @@ impl Ui {
         let with_panel = self.part("panel").is_some();
         let switches = if with_panel { self.switches_on() } else { None };
         let texts = inner.state.borrow().texts.clone();
-        let doc = &inner.doc;
-        let config = &inner.config;
-        let lang = texts.lang.as_str();
-        let dir = if ["ar", "he", "fa", "ur"].contains(&i18n::primary_subtag(lang)) { "rtl" } else { "ltr" };
-        let shell = el(doc, "div|class=accord", &[("lang", lang), ("dir", dir), ("data-layout", config.ui.layout.name()), ("data-position", config.ui.position.name())], "");
-        let overlay = el(doc, "div|class=accord-overlay|data-accord=overlay|hidden", &[], "");
-        // The reload offer first: the overlay of an open panel (and the panel, which goes after
-        // the banner) cover it, rather than it covering the panel's buttons.
-        append(
-            &shell,
-            &[
-                &build::reload_notice(doc, &texts),
-                &overlay,
-                &build::banner(doc, config, &texts, inner.gpc),
-                &build::confirm(doc, &texts),
-                &build::floating(doc, &texts),
-            ],
-        );
+        let shell = build::shell(&inner.doc, &inner.config, &texts, inner.gpc);
         dom::set_text(&inner.frame, None);
         append(&inner.frame, &[&shell]);
         if with_panel {

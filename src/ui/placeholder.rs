@@ -6,12 +6,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element};
 
-use super::dom::{self, append, el};
+use super::dom::{self, el, tree};
 use crate::browser::{js, nothrow, page, Context};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
 use crate::decide;
-use crate::i18n::{Key, Texts};
+use crate::i18n::Texts;
 use crate::message::{cat, Describe};
 
 const MARK: &str = "data-accord-placeholder";
@@ -92,11 +92,18 @@ fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyl
     let root = nothrow::attach_shadow(&host);
     // The banner's own stylesheet object: styled from the first frame, so no layout shift.
     super::adopt(&root, sheet);
-    let card = el(doc, "div|class=accord accord-placeholder|role=group", &[("lang", &t.lang), ("aria-label", name)], "");
-    let title = el(doc, "p|class=accord-confirm-item", &[], name);
-    let text = el(doc, "p|class=accord-text", &[], t.get(Key::ContextualText));
-    let load = el(doc, "button|type=button|class=accord-btn|data-accord=load", &[], t.get(Key::ContextualLoad));
-    append(&card, &[&title, &text, &load]);
-    nothrow::append(&root, &card);
+    let card = tree(
+        doc,
+        t,
+        None,
+        concat!(
+            "div|class=accord accord-placeholder|role=group|lang=$0|aria-label=$1;",
+            ">p|class=accord-confirm-item|$1;",
+            ">p|class=accord-text|#contextual_text;",
+            ">button|type=button|class=accord-btn|data-accord=load|#contextual_load"
+        ),
+        &[&t.lang, name],
+    );
+    nothrow::append(&root, &card[0]);
     (host, root.into())
 }

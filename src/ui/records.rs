@@ -6,7 +6,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
-use super::dom::{add, append, el};
+use super::dom::{el, tree};
 use crate::browser::js::{self, get, read_strings, set, text};
 use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
@@ -24,16 +24,16 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
     let unread = stored.is_err();
     let all = receipts::records(waiting, stored).map(|all| js_sys::Array::from(&all));
     let none = all.as_ref().map_or(true, |all| all.length() == 0);
-    // The download is the list's next sibling (see `build::records`): found from it, rather
+    // The download is the list's next sibling (see `build::panel`): found from it, rather
     // than passed in and held across the read above, which cost the wasm 100 B more.
     if let Some(download) = js::some(list, "nextElementSibling") {
         set(&download, "disabled", &JsValue::from_bool(unread && none));
     }
     super::dom::set_text(list, None);
     if unread {
-        append(list, &[&el(doc, "li", &[], t.get(Key::RecordsUnreadable))]);
+        tree(doc, t, Some(list), "li|#records_unreadable", &[]);
     } else if none {
-        append(list, &[&el(doc, "li", &[], t.get(Key::RecordsNone))]);
+        tree(doc, t, Some(list), "li|#records_none", &[]);
     }
     let all = all?;
     // Newest first.
@@ -59,11 +59,8 @@ pub async fn fill(doc: &Document, list: &Element, config: &Config, t: &Texts) ->
         } else {
             Key::RecordKept
         };
-        let item = el(doc, "li|class=accord-record", &[("data-record", &text(&record, "id"))], "");
-        add(&item, doc, "strong", &[], &when);
-        add(&item, doc, "span", &[], &granted);
-        add(&item, doc, "span|class=accord-description", &[], t.get(state));
-        append(list, &[&item]);
+        let args = [&text(&record, "id"), &when, &granted, t.get(state)];
+        tree(doc, t, Some(list), "li|class=accord-record|data-record=$0;>strong|$1;>span|$2;>span|class=accord-description|$3", &args);
     }
     Ok(())
 }

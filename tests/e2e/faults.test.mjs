@@ -67,6 +67,67 @@ test('hostile strings in the config and translations render as inert text', asyn
   await context.close();
 });
 
+// The banner and the panel are built from templates in src/ui/build.rs, whose syntax is
+// `;` between elements, `>` for depth, `|` between pieces, `#key`, `$N`, `'text` and `?N`.
+// Config strings written in that syntax are arguments, never read as template: they show as
+// text, and the interface has the same elements as with the demo's own strings.
+const TEMPLATE_LIKE = {
+  controller: "x|class=evil;>p|#accept_all|$0;>>img?0",
+  title: "#reject_all;?0|section|class=evil",
+  description: "'x;>button|data-accord=accept-all|$1",
+  service: "$0;>td|$1|class=evil",
+  provider: "?9|tr;>>>>th|#kind",
+  duration: ">;>>;;;|||",
+  accept: "#reject_all|'y;>div",
+};
+
+// The elements in Accord's shadow root with the panel open: [tag, class, data-accord] each.
+async function interfaceShape(context, patch) {
+  const { page } = await openPage(context);
+  await withConfig(page, patch);
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  await page.evaluate(() => window.Accord.showPreferences());
+  await page.locator('[data-accord="panel"]').waitFor({ state: 'visible' });
+  return page.evaluate(() => [...document.getElementById('accord').shadowRoot.querySelectorAll('*')]
+    .map((e) => [e.localName, e.className, e.getAttribute('data-accord')]));
+}
+
+test('config strings in the templates\' own syntax stay text, and add no element', async () => {
+  const context = await browser.newContext();
+  const plain = await interfaceShape(context, () => {});
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => {
+    c.site.controller = TEMPLATE_LIKE.controller;
+    c.categories[2].title.en = TEMPLATE_LIKE.title;
+    c.categories[2].description.en = TEMPLATE_LIKE.description;
+    c.services[0].name = TEMPLATE_LIKE.service;
+    c.services[0].provider = TEMPLATE_LIKE.provider;
+    c.services[0].cookies[0].duration.en = TEMPLATE_LIKE.duration;
+    c.translations = { en: { accept_all: TEMPLATE_LIKE.accept } };
+  });
+  await page.context().clearCookies();
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.equal(await banner(page).locator('.accord-controller').textContent(), `Data controller: ${TEMPLATE_LIKE.controller}`);
+  assert.equal(await banner(page).locator('[data-accord="accept-all"]').textContent(), TEMPLATE_LIKE.accept);
+  await page.evaluate(() => window.Accord.showPreferences());
+  const panel = page.locator('[data-accord="panel"]');
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await panel.locator('[data-category-block="analytics"] .accord-switch-label').first().textContent(), TEMPLATE_LIKE.title);
+  assert.equal(await panel.locator('[data-category-block="analytics"] > p.accord-description').first().textContent(), TEMPLATE_LIKE.description);
+  const basket = panel.locator('[data-category-block="necessary"] .accord-service').first();
+  assert.equal(await basket.locator('.accord-switch-label').textContent(), TEMPLATE_LIKE.service);
+  assert.equal(await basket.locator('caption').textContent(), TEMPLATE_LIKE.service);
+  const cells = await basket.locator('tbody tr').first().locator('td').allTextContents();
+  assert.equal(cells[1], TEMPLATE_LIKE.provider);
+  assert.equal(cells[3], TEMPLATE_LIKE.duration);
+  const shape = await page.evaluate(() => [...document.getElementById('accord').shadowRoot.querySelectorAll('*')]
+    .map((e) => [e.localName, e.className, e.getAttribute('data-accord')]));
+  assert.deepEqual(shape, plain, 'the same elements, classes and hooks as with the demo\'s strings');
+  await context.close();
+});
+
 for (const url of [' JaVaScRiPt:window.__pwned=6', 'data:text/html,<script>window.__pwned=7</script>', 'java\tscript:window.__pwned=8']) {
   test(`a policy link of ${JSON.stringify(url)} is refused by name; nothing gated runs`, async () => {
     const context = await browser.newContext();

@@ -50,7 +50,7 @@ macro_rules! switch {
 }
 
 /// The first element of a template's: its outermost one.
-fn outer(mut built: Vec<Element>) -> Element {
+pub fn outer(mut built: Vec<Element>) -> Element {
     built.swap_remove(0)
 }
 

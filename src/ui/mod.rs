@@ -22,7 +22,7 @@ use crate::config::{Config, Layout, Theme};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{self, Texts};
 use crate::message::{cat, Describe};
-use dom::{append, el};
+use dom::{append, tree};
 
 /// What the visitor decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,10 +86,9 @@ impl Ui {
         gpc: bool,
         on_action: impl Fn(Action) + 'static,
     ) -> Result<Ui, DomError> {
-        let host = el(doc, "div|id=accord|data-accord=host", &[], "");
-        if config.ui.theme != Theme::Auto {
-            dom::set(&host, "data-theme", config.ui.theme.name());
-        }
+        let texts = i18n::texts(&config, lang);
+        let theme = if config.ui.theme == Theme::Auto { "" } else { config.ui.theme.name() };
+        let host = build::outer(tree(doc, &texts, None, "div|id=accord|data-accord=host|data-theme=$0", &[theme]));
         let root = nothrow::attach_shadow(&host);
         // A constructed stylesheet applies at once: no <link> to wait for, so the banner is
         // styled in the frame it first appears in. A strict CSP allows it (no inline style).
@@ -98,12 +97,12 @@ impl Ui {
             None => nothrow::stylesheet(),
         };
         adopt(&root, &sheet);
-        let frame = el(doc, "div|class=accord-frame", &[], "");
+        let frame = build::outer(tree(doc, &texts, None, "div|class=accord-frame", &[]));
         nothrow::append(&root, &frame);
         nothrow::append(&js::some(doc, "body").context("find <body>")?, &host);
 
         let state = State {
-            texts: i18n::texts(&config, lang),
+            texts,
             open: Open::Nothing,
             consent: None,
             return_focus: None,

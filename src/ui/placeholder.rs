@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element};
 
-use super::dom::{self, el, tree};
+use super::build;
+use super::dom::{self, tree};
 use crate::browser::{js, nothrow, page, Context};
 use crate::config::{all_bytes, Config};
 use crate::consent::Consent;
@@ -14,7 +15,12 @@ use crate::decide;
 use crate::i18n::Texts;
 use crate::message::{cat, Describe};
 
-const MARK: &str = "data-accord-placeholder";
+macro_rules! mark {
+    () => {
+        "data-accord-placeholder"
+    };
+}
+const MARK: &str = mark!();
 
 /// The service a gated iframe waits for: its `data-service`, or the first service of its category.
 fn service_of(config: &Config, iframe: &Element) -> Option<String> {
@@ -80,7 +86,7 @@ pub fn sync(
 
 /// The placeholder's host element and its shadow root, which holds the card.
 fn build(doc: &Document, frame: &Element, name: &str, t: &Texts, sheet: &CssStyleSheet) -> (Element, JsValue) {
-    let host = el(doc, "div", &[(MARK, "")], "");
+    let host = build::outer(tree(doc, t, None, concat!("div|", mark!()), &[]));
     // Take the iframe's place: the same box, so the page does not jump when it loads.
     for name in ["width", "height"] {
         if let Some(v) = frame.get_attribute(name) {

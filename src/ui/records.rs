@@ -6,7 +6,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
-use super::dom::{el, tree};
+use super::dom::{self, tree};
 use crate::browser::js::{self, get, read_strings, set, text};
 use crate::browser::{nothrow, page, receipts, DomError};
 use crate::config::Config;
@@ -72,8 +72,10 @@ pub async fn download() -> Result<(), DomError> {
     let text = nothrow::json(&all, 2);
     let url = nothrow::blob_url(&text, "application/json");
     let doc = page::document();
-    let link = el(&doc, "a|download=consent-records.json", &[("href", &url)], "");
-    // An `a` element (made by `el`, as every element of the UI).
+    let link = nothrow::create_element(&doc, "a");
+    dom::set(&link, "download", "consent-records.json");
+    dom::set(&link, "href", &url);
+    // An `a` element, as made above.
     link.unchecked_ref::<web_sys::HtmlElement>().click();
     nothrow::revoke_object_url(&url);
     Ok(())

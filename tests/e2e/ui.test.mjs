@@ -257,3 +257,45 @@ test('the bar, box and modal layouts each render, in their place', async () => {
   }
   await context.close();
 });
+
+// The interface's optional parts (src/ui/build.rs's `?N` elements) are built only when the
+// config has what they show, and what would have been inside one is left out with it: no
+// language switcher for one language, no services list for a category without services, no
+// policy link without a policy, no GPC line without the signal.
+test('what the config leaves out is left out of the interface, with what it would hold', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await withConfig(page, (c) => {
+    c.languages = ['en'];
+    c.services = c.services.filter((s) => s.category !== 'preferences');
+    delete c.site.policy_url;
+  });
+  assert.equal(await visit(page, '/en/'), 'ready');
+  await banner(page).waitFor({ state: 'visible' });
+  assert.equal(await banner(page).locator('a').count(), 0, 'no policy link');
+  assert.equal(await banner(page).locator('#accord-text').textContent(), await banner(page).locator('#accord-text').evaluate((p) => p.textContent.trimEnd()), 'no space left for a link');
+  assert.equal(await banner(page).locator('[data-accord="gpc"]').count(), 0, 'no GPC line');
+  assert.deepEqual(
+    await banner(page).evaluate((b) => [...b.children].map((e) => e.localName + '.' + e.className)),
+    ['h2.accord-title', 'p.accord-text', 'p.accord-controller', 'div.accord-actions'],
+  );
+  await page.evaluate(() => window.Accord.showPreferences());
+  await panel(page).waitFor({ state: 'visible' });
+  assert.deepEqual(
+    await panel(page).evaluate((p) => [...p.children].map((e) => e.localName + '.' + e.className)),
+    ['div.accord-panel-head', 'p.accord-text', 'div.accord-categories', 'div.accord-actions', 'section.accord-records'],
+    'no language switcher, and nothing of it elsewhere',
+  );
+  assert.equal(await panel(page).locator('select, label[for="accord-language"]').count(), 0);
+  const preferences = panel(page).locator('[data-category-block="preferences"]');
+  assert.deepEqual(
+    await preferences.evaluate((s) => [...s.children].map((e) => e.localName + '.' + e.className)),
+    ['div.accord-row', 'p.accord-description'],
+    'no services list, and no summary of one',
+  );
+  // Where the parts are called for, they are there: analytics has its service, necessary
+  // its reason.
+  assert.equal(await panel(page).locator('[data-category-block="analytics"] > details > summary').textContent(), 'Services (1)');
+  assert.equal(await panel(page).locator('[data-category-block="necessary"] > p#accord-why-necessary').count(), 1);
+  await context.close();
+});

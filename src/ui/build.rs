@@ -126,7 +126,8 @@ pub fn panel(doc: &Document, config: &Config, t: &Texts) -> Element {
         ),
         &[languages],
     );
-    // The language switcher's <select>, when there is one.
+    // The language switcher's <select>, when there is one: the seventh element built (the
+    // panel, its head, the title, the close button, the switcher's row, its label, the select).
     if let Some(select) = head.get(6) {
         for lang in &config.languages {
             let selected = if *lang == t.lang { "selected" } else { "" };

@@ -60,8 +60,8 @@ pub fn append(parent: &Element, children: &[&Element]) {
 /// is a child of the last element before it with one `>` fewer (the outermost ones have none).
 /// Then come its pieces, separated by `|`: its tag, then its attributes (`name=value`, or a
 /// bare `name` for one without a value) and its text. Besides those, a piece may be:
-/// - `#key`, `$N` or `'text`: appended to the element's text: the interface text `key` (an
-///   [`Key`] name) in `t`, `args[N]` (`N` one digit), or `text` itself;
+/// - `#key`, `$N` or `'text`: appended to the element's text: the interface text `key` (a
+///   [`Key`]'s name) in `t`, `args[N]` (`N` one digit), or `text` itself;
 /// - `name=#key` or `name=$N`: an attribute of that value, left out when the value is empty;
 /// - `name?N`: an attribute without a value, set only when `args[N]` is not empty;
 /// - `?N`, first: the element, with its children, is built only when `args[N]` is not empty.

@@ -23,16 +23,18 @@ macro_rules! button {
     };
 }
 
-/// Accept all and Reject all, then one more, at `$depth`: the same element, class and styling for every
-/// choice, so none is nudged.
+/// A row of buttons at `$depth`, each given by its hook and its text's key: the same
+/// element, class and styling for every choice, so none is nudged.
+macro_rules! actions {
+    ($depth:literal $(, $hook:literal, $key:literal)+) => {
+        concat!($depth, "div|class=accord-actions" $(, ";", $depth, ">", button!($hook, $key))+)
+    };
+}
+
+/// Accept all and Reject all, then one more, at `$depth`.
 macro_rules! choices {
     ($depth:literal, $hook:literal, $key:literal) => {
-        concat!(
-            $depth, "div|class=accord-actions;",
-            $depth, ">", button!("accept-all", "accept_all"), ";",
-            $depth, ">", button!("reject-all", "reject_all"), ";",
-            $depth, ">", button!($hook, $key)
-        )
+        actions!($depth, "accept-all", "accept_all", "reject-all", "reject_all", $hook, $key)
     };
 }
 
@@ -83,9 +85,7 @@ pub fn shell(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element {
             // Shown after a withdrawal when refused scripts already ran (see `Ui::offer_reload`).
             ">div|class=accord-notice|data-accord=reload|role=status|hidden;",
             ">>p|class=accord-text|#reload_text;",
-            ">>div|class=accord-actions;",
-            ">>>", button!("reload-now", "reload_now"), ";",
-            ">>>", button!("reload-dismiss", "close"), ";",
+            actions!(">>", "reload-now", "reload_now", "reload-dismiss", "close"), ";",
             ">div|class=accord-overlay|data-accord=overlay|hidden;",
             ">", dialog!("banner", "dialog", "accord-title"), "|aria-describedby=accord-text|aria-modal=$4;",
             ">>h2|id=accord-title|class=accord-title|#banner_title;",
@@ -100,9 +100,7 @@ pub fn shell(doc: &Document, config: &Config, t: &Texts, gpc: bool) -> Element {
             ">>p|id=accord-confirm-text|class=accord-text|#separate_text;",
             ">>p|class=accord-confirm-item|data-accord=confirm-item;",
             ">>p|class=accord-text|data-accord=confirm-detail;",
-            ">>div|class=accord-actions;",
-            ">>>", button!("confirm-yes", "separate_confirm"), ";",
-            ">>>", button!("confirm-no", "separate_cancel"), ";",
+            actions!(">>", "confirm-yes", "separate_confirm", "confirm-no", "separate_cancel"), ";",
             ">button|type=button|class=accord-floating|data-accord=floating|hidden|#privacy_settings"
         ),
         &args,

@@ -17,6 +17,7 @@ macro_rules! dialog {
     };
 }
 
+/// A button of the interface: its hook (`data-accord`) and its text's key.
 macro_rules! button {
     ($hook:literal, $key:literal) => {
         concat!("button|type=button|class=accord-btn|data-accord=", $hook, "|#", $key)
@@ -38,9 +39,9 @@ macro_rules! choices {
     };
 }
 
-/// A switch (`role="switch"` checkbox) with its visible label, at `$depth`, for `$0` (the id), with `$1` the
-/// input's id, `$2` the label, and `$3` the id of the text saying why it is always on (empty
-/// when the visitor may turn it off).
+/// A switch (`role="switch"` checkbox) with its visible label, at `$depth`, for `$0` (the
+/// id), with `$1` the input's id, `$2` the label, and `$3` the id of the text saying why it is
+/// always on (empty when the visitor may turn it off).
 macro_rules! switch {
     ($depth:literal, $kind:literal) => {
         concat!(

@@ -106,7 +106,6 @@ test('config strings in the templates\' own syntax stay text, and add no element
     c.services[0].cookies[0].duration.en = TEMPLATE_LIKE.duration;
     c.translations = { en: { accept_all: TEMPLATE_LIKE.accept } };
   });
-  await page.context().clearCookies();
   assert.equal(await visit(page, '/en/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
   assert.equal(await banner(page).locator('.accord-controller').textContent(), `Data controller: ${TEMPLATE_LIKE.controller}`);

@@ -8,7 +8,8 @@
 // The wasm is instrumented: each function's body starts by storing 1 at the address of its
 // index. The first 1 KB of memory holds no data (the build checks it: xtask/src/lowmem.rs),
 // and the stack grows down towards it from 32 KB (its deepest use is under 5 KB:
-// tests/e2e/memory.test.mjs), so with fewer than 1,024 functions the marks overwrite nothing; the page reads them back from the instance's memory after each step.
+// tests/e2e/memory.test.mjs), so with fewer than 1,024 functions the marks overwrite
+// nothing; the page reads them back from the instance's memory after each step.
 // `accord.js` is served with its wasm hash taken out, so the instrumented wasm is not refused
 // by its integrity check.
 //

@@ -81,21 +81,24 @@ const TEMPLATE_LIKE = {
   accept: "#reject_all|'y;>div",
 };
 
-// The elements in Accord's shadow root with the panel open: [tag, class, data-accord] each.
-async function interfaceShape(context, patch) {
+// The elements in Accord's shadow root: [tag, class, data-accord] each.
+const shapeOf = (page) => page.evaluate(() => [...document.getElementById('accord').shadowRoot.querySelectorAll('*')]
+  .map((e) => [e.localName, e.className, e.getAttribute('data-accord')]));
+
+// The shape with the demo's own strings, the panel open.
+async function plainShape(context) {
   const { page } = await openPage(context);
-  await withConfig(page, patch);
+  await withConfig(page, () => {});
   assert.equal(await visit(page, '/en/'), 'ready');
   await banner(page).waitFor({ state: 'visible' });
   await page.evaluate(() => window.Accord.showPreferences());
   await page.locator('[data-accord="panel"]').waitFor({ state: 'visible' });
-  return page.evaluate(() => [...document.getElementById('accord').shadowRoot.querySelectorAll('*')]
-    .map((e) => [e.localName, e.className, e.getAttribute('data-accord')]));
+  return shapeOf(page);
 }
 
 test('config strings in the templates\' own syntax stay text, and add no element', async () => {
   const context = await browser.newContext();
-  const plain = await interfaceShape(context, () => {});
+  const plain = await plainShape(context);
   const { page } = await openPage(context);
   await withConfig(page, (c) => {
     c.site.controller = TEMPLATE_LIKE.controller;
@@ -121,9 +124,7 @@ test('config strings in the templates\' own syntax stay text, and add no element
   const cells = await basket.locator('tbody tr').first().locator('td').allTextContents();
   assert.equal(cells[1], TEMPLATE_LIKE.provider);
   assert.equal(cells[3], TEMPLATE_LIKE.duration);
-  const shape = await page.evaluate(() => [...document.getElementById('accord').shadowRoot.querySelectorAll('*')]
-    .map((e) => [e.localName, e.className, e.getAttribute('data-accord')]));
-  assert.deepEqual(shape, plain, 'the same elements, classes and hooks as with the demo\'s strings');
+  assert.deepEqual(await shapeOf(page), plain, 'the same elements, classes and hooks as with the demo\'s strings');
   await context.close();
 });
 

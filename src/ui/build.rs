@@ -196,11 +196,10 @@ fn category_block(doc: &Document, config: &Config, t: &Texts, category: &Categor
         ),
         &args,
     );
-    // The <details> is the one before last, when there are services.
-    if let Some(details) = built.len().checked_sub(2).filter(|_| !services.is_empty()).and_then(|at| built.get(at)) {
-        for service in services {
-            service_block(doc, t, service, locked_by, details);
-        }
+    // With services (the only time this loop runs), the <details> is the one before last
+    // (its <summary> is last), so the index is always in range.
+    for service in services {
+        service_block(doc, t, service, locked_by, &built[built.len() - 2]);
     }
 }
 

@@ -8,7 +8,7 @@ pub mod canon;
 pub mod unsigned;
 
 use crate::config::json::Json;
-use crate::config::{Category, Config, Service, Text, TrackerKind};
+use crate::config::{Config, Text, TrackerKind};
 use crate::consent::{Consent, IdSet};
 use crate::i18n::{Texts, KEYS};
 use crate::message::{cat, decimal, named};
@@ -91,32 +91,12 @@ impl Members {
     }
 }
 
-/// The ids of `items` (categories' or services') for which `keep` holds, as an array. Plain
-/// loops over slices rather than iterator chains: each chain was compiled into the wasm on its own.
-fn ids<T>(items: &[T], id: fn(&T) -> &String, keep: &dyn Fn(&T) -> bool) -> Vec<Json> {
-    let mut out = Vec::new();
-    for item in items {
-        if keep(item) {
-            out.push(s(id(item)));
-        }
-    }
-    out
-}
-
 fn strings(items: &[String]) -> Json {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         out.push(s(item));
     }
     Json::Array(out)
-}
-
-fn category_id(c: &Category) -> &String {
-    &c.id
-}
-
-fn service_id(sv: &Service) -> &String {
-    &sv.id
 }
 
 /// The receipt payload for `consent`.
@@ -159,10 +139,22 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
         services.push(Members::new().text("service", &service.name).text("serviceId", &service.id).put("purposes", purposes).done());
     }
 
-    let mut sensitive = ids(&config.categories, category_id, &|c| c.separate_consent && consent.allows(&c.id));
-    sensitive.extend(ids(&config.services, service_id, &|sv| sv.separate_consent && consent.allows_service(&sv.id)));
-    let denied_categories = ids(&config.categories, category_id, &|c| !consent.allows(&c.id));
-    let denied_services = ids(&config.services, service_id, &|sv| !consent.allows_service(&sv.id));
+    // Granted with separate consent (categories, then services), or denied.
+    let (mut sensitive, mut denied_categories, mut denied_services) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &config.categories {
+        if !consent.allows(&c.id) {
+            denied_categories.push(s(&c.id));
+        } else if c.separate_consent {
+            sensitive.push(s(&c.id));
+        }
+    }
+    for sv in &config.services {
+        if !consent.allows_service(&sv.id) {
+            denied_services.push(s(&sv.id));
+        } else if sv.separate_consent {
+            sensitive.push(s(&sv.id));
+        }
+    }
 
     let pair = |categories: Json, services: Json| Members::new().put("categories", categories).put("services", services).done();
     let accord = Members::new()

@@ -119,3 +119,20 @@ fn retries_wait_a_second_then_double_up_to_a_minute_plus_jitter() {
     assert_eq!(retry_delay_ms(1, -1.0), 1_000);
     assert_eq!(retry_delay_ms(1, f64::NAN), 1_000, "a NaN jitter adds nothing");
 }
+
+#[test]
+fn separately_granted_categories_come_before_services_and_the_denied_are_listed_by_kind() {
+    // `ad-partners` needs separate consent, in `marketing`; `personalised` needs it as a category.
+    let choice = Choice::Exactly {
+        categories: vec!["marketing".into(), "personalised".into()],
+        services: vec!["ad-pixel".into(), "ad-partners".into(), "recommend".into()],
+    };
+    let consent = Consent::new(&config(), &choice, ID.into(), 1).unwrap();
+    let k = key();
+    let p = payload(&config(), &consent, &facts(&k, None));
+    assert_eq!(member(&p, "sensitive"), &Json::Bool(true));
+    assert_eq!(canon::to_string(member(&p, "spiCat")), r#"["personalised","ad-partners"]"#);
+    let denied = member(member(&p, "accord"), "denied");
+    assert_eq!(canon::to_string(member(denied, "categories")), r#"["preferences","analytics"]"#);
+    assert_eq!(canon::to_string(member(denied, "services")), r#"["lang","site-stats","tea-video"]"#);
+}

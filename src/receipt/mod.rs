@@ -139,7 +139,9 @@ pub fn payload(config: &Config, consent: &Consent, facts: &Facts) -> Json {
         services.push(Members::new().text("service", &service.name).text("serviceId", &service.id).put("purposes", purposes).done());
     }
 
-    // Granted with separate consent (categories, then services), or denied.
+    // Granted with separate consent (categories, then services), or denied. Two loops written
+    // out: a helper generic over categories and services, with a closure for each list, was
+    // 769 B more of wasm (2026-12-04).
     let (mut sensitive, mut denied_categories, mut denied_services) = (Vec::new(), Vec::new(), Vec::new());
     for c in &config.categories {
         if !consent.allows(&c.id) {

@@ -78,11 +78,29 @@ const ONE_CALLER_INLINE: &str = "--one-caller-inline-max-function-size=20";
 /// addresses), so constant parts of addresses fold into loads' and stores' offsets. Then the
 /// control flow of every function rebuilt by the Relooper (`--flatten --rereloop`, and -Oz
 /// again to tidy up what that leaves), and GUFA's whole-module analysis of which values can
-/// reach where: 1,685 B raw and 424 B of gzip -9 less on 2026-11-30. Other passes
-/// (const-hoisting, merge-similar-functions, local-cse, code-folding, flatten without the
-/// Relooper), and LLVM's merge-functions and inline-threshold 0, saved nothing or cost bytes
-/// (docs/performance-history.md).
-const OPTIMIZE: [&str; 9] = ["--low-memory-unused", "-Oz", "--converge", ONE_CALLER_INLINE, "--flatten", "--rereloop", "-Oz", "--gufa-optimizing", "-Oz"];
+/// reach where: 1,685 B raw and 424 B of gzip -9 less on 2026-11-30. Both run twice since
+/// 2026-12-04 (what GUFA leaves rebuilt and analysed again): 22 B raw, 92 of gzip -9, 100 of
+/// zopfli and 16 of brotli less, where once more again cost 87, 56 and 103 (by where the
+/// functions land, more than by their bytes). Other passes (const-hoisting,
+/// merge-similar-functions, local-cse, code-folding, coalesce-locals-learning, dae2,
+/// monomorphize, flatten without the Relooper), and LLVM's merge-functions and
+/// inline-threshold 0, saved nothing or cost bytes (docs/performance-history.md).
+const OPTIMIZE: [&str; 14] = [
+    "--low-memory-unused",
+    "-Oz",
+    "--converge",
+    ONE_CALLER_INLINE,
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "--gufa-optimizing",
+    "-Oz",
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "--gufa-optimizing",
+    "-Oz",
+];
 
 /// What the shipped wasm carries no copy of.
 const STRIP: [&str; 3] = ["--strip-debug", "--strip-producers", "--strip-target-features"];

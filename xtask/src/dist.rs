@@ -80,7 +80,7 @@ const ONE_CALLER_INLINE: &str = "--one-caller-inline-max-function-size=20";
 /// again to tidy up what that leaves), and GUFA's whole-module analysis of which values can
 /// reach where: 1,685 B raw and 424 B of gzip -9 less on 2026-11-30. Both run twice since
 /// 2026-12-04 (what GUFA leaves rebuilt and analysed again): 22 B raw, 92 of gzip -9, 100 of
-/// zopfli and 16 of brotli less, where once more again cost 87, 56 and 103 (by where the
+/// zopfli and 16 of brotli less, where a third round cost 87, 56 and 103 (by where the
 /// functions land, more than by their bytes). Other passes (const-hoisting,
 /// merge-similar-functions, local-cse, code-folding, coalesce-locals-learning, dae2,
 /// monomorphize, flatten without the Relooper), and LLVM's merge-functions and
